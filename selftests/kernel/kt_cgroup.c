@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kt.h"
+#include "kt_cgroup.h"
+
+const char *kt_cgroup_root = "/sys/fs/cgroup";
+static char base[PATH_MAX];
+
+static int write_file(const char *path, const char *value)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int kt_cg_write(const char *path, const char *file, const char *value)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", path, file);
+	return write_file(p, value);
+}
+
+/* Depth first: a cgroup can only go once its children are gone. */
+static void remove_tree(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char child[PATH_MAX];
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+		remove_tree(child);
+	}
+	closedir(d);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		fprintf(stderr, "cannot remove %s: %s\n", path, strerror(errno));
+}
+
+int kt_setup(void)
+{
+	int err;
+
+	snprintf(base, sizeof(base), "%s/memcg-bpf-test", kt_cgroup_root);
+	remove_tree(base);
+	err = kt_cg_write(kt_cgroup_root, "cgroup.subtree_control", "+memory");
+	if (err) {
+		fprintf(stderr, "cannot enable memory controller in %s: %s\n",
+			kt_cgroup_root, strerror(-err));
+		return err;
+	}
+	if (mkdir(base, 0755) < 0) {
+		fprintf(stderr, "cannot create %s: %s\n", base, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+void kt_teardown(void)
+{
+	remove_tree(base);
+}
+
+int kt_cg_create(const char *rel, char *ret_path)
+{
+	char path[PATH_MAX], parent[PATH_MAX], *slash;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	*slash = '\0';
+	err = kt_cg_write(parent, "cgroup.subtree_control", "+memory");
+	if (err) {
+		fprintf(stderr, "cannot enable memory controller in %s: %s\n",
+			parent, strerror(-err));
+		return err;
+	}
+	if (mkdir(path, 0755) < 0) {
+		fprintf(stderr, "cannot create %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(ret_path, PATH_MAX, "%s", path);
+	return 0;
+}
+
+int kt_cg_remove(const char *path)
+{
+	return rmdir(path) < 0 ? -errno : 0;
+}
+
+int kt_cg_open(const char *path)
+{
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+uint64_t kt_cg_id(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	return st.st_ino;
+}
+
+long long kt_cg_read_key(const char *path, const char *file, const char *key)
+{
+	char p[PATH_MAX], k[64];
+	long long v, ret = -1;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", path, file);
+	f = fopen(p, "re");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", k, &v) == 2) {
+		if (!strcmp(k, key)) {
+			ret = v;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+long long kt_cg_read_u64(const char *path, const char *file)
+{
+	char p[PATH_MAX];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", path, file);
+	f = fopen(p, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static int child_alloc(size_t mb, int rounds)
+{
+	size_t len = mb << 20;
+	long page = sysconf(_SC_PAGESIZE);
+
+	for (int r = 0; r < rounds; r++) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return 1;
+		for (size_t off = 0; off < len; off += page)
+			p[off] = (char)off | 1;
+		munmap(p, len);
+	}
+	return 0;
+}
+
+int kt_cg_run_alloc(const char *path, size_t mb, int rounds)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (kt_cg_write(path, "cgroup.procs", buf))
+			_exit(2);
+		_exit(child_alloc(mb, rounds));
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "allocating child in %s failed (status %#x)\n",
+			path, status);
+		return -ECHILD;
+	}
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* cgroup v2 helpers for the kernel-level tests. */
+#ifndef MEMCG_PRIO_KT_CGROUP_H
+#define MEMCG_PRIO_KT_CGROUP_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+extern const char *kt_cgroup_root;
+
+/* Fresh test base <root>/memcg-bpf-test with +memory; removed by teardown. */
+int kt_setup(void);
+void kt_teardown(void);
+
+/*
+ * Create <base>/REL, enabling the memory controller in its parent first.
+ * Writes the absolute path to ret_path (PATH_MAX bytes).
+ */
+int kt_cg_create(const char *rel, char *ret_path);
+int kt_cg_remove(const char *path);
+int kt_cg_open(const char *path);
+uint64_t kt_cg_id(const char *path);
+int kt_cg_write(const char *path, const char *file, const char *value);
+/* Value of KEY in a flat-keyed file such as memory.events, -1 on error. */
+long long kt_cg_read_key(const char *path, const char *file, const char *key);
+/* Value of a single-value file such as memory.current, -1 on error. */
+long long kt_cg_read_u64(const char *path, const char *file);
+/*
+ * Run a child in PATH that touches MB megabytes of anonymous memory, in a
+ * loop of ROUNDS map-touch-unmap cycles.  0 when the child succeeded.
+ */
+int kt_cg_run_alloc(const char *path, size_t mb, int rounds);
+
+#endif

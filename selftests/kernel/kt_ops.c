@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <unistd.h>
+
+#include "kt.h"
+#include "kt_cgroup.h"
+#include "kt_ops.h"
+
+struct memcg_ops_test *kt_ops_load(__u64 target_cgid, __u32 nr_pages)
+{
+	struct memcg_ops_test *skel = memcg_ops_test__open_and_load();
+
+	if (!skel) {
+		fprintf(stderr, "cannot load memcg_ops_test: %s\n", strerror(errno));
+		return NULL;
+	}
+	skel->bss->target_cgid = target_cgid;
+	skel->bss->nr_pages = nr_pages;
+	return skel;
+}
+
+struct bpf_link *kt_ops_attach_fd(struct memcg_ops_test *skel, int target_fd,
+				  __u32 flags)
+{
+	LIBBPF_OPTS(bpf_struct_ops_opts, opts, .flags = flags,
+		    .target_fd = target_fd);
+
+	return bpf_map__attach_struct_ops_opts(skel->maps.test_ops, &opts);
+}
+
+struct bpf_link *kt_ops_attach(struct memcg_ops_test *skel, const char *path,
+			       __u32 flags)
+{
+	struct bpf_link *link;
+	int fd, err;
+
+	fd = kt_cg_open(path);
+	if (fd < 0)
+		return NULL;
+	link = kt_ops_attach_fd(skel, fd, flags);
+	err = errno;
+	close(fd);
+	errno = err;
+	return link;
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memcg_bpf_ops programs for the kernel-level tests: the pages hook returns
+ * nr_pages for the memcg whose cgroup id is target_cgid (or for every memcg
+ * when target_cgid is 0), and every hook counts its calls so that a test can
+ * tell which attachment served a cgroup.  The test sets the .bss variables
+ * at run time; one skeleton instance per attachment.
+ */
+#include "policy/bpf-vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char _license[] SEC("license") = "GPL";
+
+__u64 target_cgid;
+__u32 nr_pages;
+
+__u64 pages_calls;		/* pages hook calls for target_cgid */
+__u64 online_calls;
+__u64 last_online_cgid;
+__u64 offline_calls;
+__u64 last_offline_cgid;
+
+static __u64 memcg_cgroup_id(struct mem_cgroup *memcg)
+{
+	return memcg->css.cgroup->kn->id;
+}
+
+SEC("struct_ops/memcg_nr_pages_over_high")
+unsigned int BPF_PROG(test_pages_over_high, struct mem_cgroup *memcg)
+{
+	if (target_cgid && memcg_cgroup_id(memcg) != target_cgid)
+		return 0;
+	__sync_fetch_and_add(&pages_calls, 1);
+	return nr_pages;
+}
+
+SEC("struct_ops/handle_cgroup_online")
+void BPF_PROG(test_online, struct mem_cgroup *memcg)
+{
+	__sync_fetch_and_add(&online_calls, 1);
+	last_online_cgid = memcg_cgroup_id(memcg);
+}
+
+SEC("struct_ops/handle_cgroup_offline")
+void BPF_PROG(test_offline, struct mem_cgroup *memcg)
+{
+	__sync_fetch_and_add(&offline_calls, 1);
+	last_offline_cgid = memcg_cgroup_id(memcg);
+}
+
+SEC(".struct_ops.link")
+struct memcg_bpf_ops test_ops = {
+	.memcg_nr_pages_over_high = (void *)test_pages_over_high,
+	.handle_cgroup_online = (void *)test_online,
+	.handle_cgroup_offline = (void *)test_offline,
+};

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memcg-bpf-test: runs the kernel-level tests of memcg_bpf_ops on the
+ * running kernel.  Needs root, cgroup v2 with the memory controller, and a
+ * kernel with the memcg-prio patches.  Exit status: 0 all passed, 1 some
+ * failed, 77 everything selected was skipped.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kt.h"
+#include "kt_cgroup.h"
+
+#define KT_MAX_TESTS 64
+
+static const struct kt_test *tests[KT_MAX_TESTS];
+static int nr_tests;
+int kt_verbose;
+
+void kt_register(const struct kt_test *test)
+{
+	if (nr_tests == KT_MAX_TESTS) {
+		fprintf(stderr, "too many tests\n");
+		abort();
+	}
+	tests[nr_tests++] = test;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: memcg-bpf-test [-l] [-v] [-r CGROUP_ROOT] [-t NAME]...\n"
+		"Kernel-level tests of the memcg_bpf_ops struct_ops.\n\n"
+		"  -t NAME   run only tests whose name contains NAME (repeatable)\n"
+		"  -l        list the tests and exit\n"
+		"  -r DIR    cgroup v2 mount (default /sys/fs/cgroup)\n"
+		"  -v        verbose\n"
+		"  -h        this text\n");
+}
+
+static int selected(const char *name, char **filters, int nr_filters)
+{
+	if (!nr_filters)
+		return 1;
+	for (int i = 0; i < nr_filters; i++)
+		if (strstr(name, filters[i]))
+			return 1;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct kt_test *const *ta = a, *const *tb = b;
+
+	return strcmp((*ta)->name, (*tb)->name);
+}
+
+int main(int argc, char **argv)
+{
+	char *filters[KT_MAX_TESTS];
+	int nr_filters = 0, list = 0, c;
+	int passed = 0, failed = 0, skipped = 0;
+
+	while ((c = getopt(argc, argv, "t:lr:vh")) != -1) {
+		switch (c) {
+		case 't':
+			if (nr_filters < KT_MAX_TESTS)
+				filters[nr_filters++] = optarg;
+			break;
+		case 'l':
+			list = 1;
+			break;
+		case 'r':
+			kt_cgroup_root = optarg;
+			break;
+		case 'v':
+			kt_verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	qsort(tests, nr_tests, sizeof(tests[0]), by_name);
+	for (int i = 0; i < nr_tests; i++) {
+		const struct kt_test *t = tests[i];
+		enum kt_result r;
+
+		if (!selected(t->name, filters, nr_filters))
+			continue;
+		if (list) {
+			printf("%-28s %s\n", t->name, t->description);
+			continue;
+		}
+		if (kt_setup() < 0) {
+			printf("FAIL %s (setup)\n", t->name);
+			failed++;
+			continue;
+		}
+		r = t->run();
+		kt_teardown();
+		printf("%s %s\n", r == KT_PASS ? "PASS" : r == KT_SKIP ? "SKIP" : "FAIL",
+		       t->name);
+		fflush(stdout);
+		passed += r == KT_PASS;
+		failed += r == KT_FAIL;
+		skipped += r == KT_SKIP;
+	}
+	if (list)
+		return 0;
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	if (failed)
+		return 1;
+	return passed ? 0 : 77;
+}

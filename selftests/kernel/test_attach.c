@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/* memcg_bpf_ops in BTF; attaching by cgroup fd; link info; rejected input. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+
+#include "kt.h"
+#include "kt_cgroup.h"
+#include "kt_ops.h"
+
+KT_TEST(attach_btf_has_memcg_bpf_ops, "struct memcg_bpf_ops and its hooks are in the kernel BTF")
+{
+	static const char *const members[] = {
+		"memcg_nr_pages_over_high", "handle_cgroup_online",
+		"handle_cgroup_offline",
+	};
+	const struct btf_type *t;
+	struct btf *btf;
+	int id;
+
+	btf = btf__load_vmlinux_btf();
+	KT_ASSERT(btf);
+	id = btf__find_by_name_kind(btf, "memcg_bpf_ops", BTF_KIND_STRUCT);
+	KT_ASSERT_CMP(id, >, 0);
+	t = btf__type_by_id(btf, id);
+	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+		const struct btf_member *m = btf_members(t);
+		int found = 0;
+
+		for (int j = 0; j < btf_vlen(t); j++, m++)
+			found |= !strcmp(btf__name_by_offset(btf, m->name_off), members[i]);
+		if (!found)
+			fprintf(stderr, "member %s missing\n", members[i]);
+		KT_ASSERT(found);
+	}
+	KT_ASSERT_CMP(btf__find_by_name_kind(btf, "bpf_struct_ops_memcg_bpf_ops",
+					     BTF_KIND_STRUCT), >, 0);
+	btf__free(btf);
+	return KT_PASS;
+}
+
+static int fdinfo_cgroup_id(int fd, unsigned long long *ret)
+{
+	char path[64], line[256];
+	int found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "cgroup_id: %llu", ret) == 1)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
+KT_TEST(attach_by_cgroup_fd, "BPF_F_CGROUP_FD attach; link info and fdinfo name the cgroup")
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	unsigned long long fdinfo_id;
+	struct memcg_ops_test *skel;
+	struct bpf_map_info minfo = {};
+	__u32 mlen = sizeof(minfo);
+	struct bpf_link *link;
+	char cg[PATH_MAX];
+
+	KT_ASSERT(!kt_cg_create("a", cg));
+	skel = kt_ops_load(0, 0);
+	KT_ASSERT(skel);
+	link = kt_ops_attach(skel, cg, BPF_F_CGROUP_FD);
+	KT_ASSERT(link);
+
+	KT_ASSERT(!bpf_link_get_info_by_fd(bpf_link__fd(link), &info, &len));
+	KT_ASSERT(!bpf_map_get_info_by_fd(bpf_map__fd(skel->maps.test_ops), &minfo, &mlen));
+	KT_ASSERT_CMP(info.type, ==, BPF_LINK_TYPE_STRUCT_OPS);
+	KT_ASSERT_CMP(info.struct_ops.map_id, ==, minfo.id);
+	KT_ASSERT_CMP(info.struct_ops.cgroup_id, ==, kt_cg_id(cg));
+	KT_ASSERT(!fdinfo_cgroup_id(bpf_link__fd(link), &fdinfo_id));
+	KT_ASSERT_CMP(fdinfo_id, ==, kt_cg_id(cg));
+
+	/* Detached links report neither map nor cgroup. */
+	KT_ASSERT(!bpf_link__detach(link));
+	memset(&info, 0, sizeof(info));
+	KT_ASSERT(!bpf_link_get_info_by_fd(bpf_link__fd(link), &info, &len));
+	KT_ASSERT_CMP(info.struct_ops.map_id, ==, 0);
+	KT_ASSERT_CMP(info.struct_ops.cgroup_id, ==, 0);
+
+	bpf_link__destroy(link);
+	memcg_ops_test__destroy(skel);
+	return KT_PASS;
+}
+
+KT_TEST(attach_rejects_bad_input, "unknown flags, non-cgroup fds and cgroups without memcg fail")
+{
+	struct memcg_ops_test *skel;
+	struct bpf_link *link;
+	char cg[PATH_MAX], nomem[PATH_MAX];
+	int cg_fd, root_fd, nomem_fd;
+
+	KT_ASSERT(!kt_cg_create("b", cg));
+	skel = kt_ops_load(0, 0);
+	KT_ASSERT(skel);
+	cg_fd = kt_cg_open(cg);
+	KT_ASSERT(cg_fd >= 0);
+
+	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, cg_fd, BPF_F_CGROUP_FD | (1U << 8)), EINVAL);
+	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, cg_fd, 1U << 12), EINVAL);
+	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, cg_fd, BPF_F_ALLOW_OVERRIDE), EINVAL);
+	/* memcg_bpf_ops has no global attachment. */
+	KT_ASSERT_ERRNO(!bpf_map__attach_struct_ops(skel->maps.test_ops), EINVAL);
+
+	root_fd = open("/", O_RDONLY | O_DIRECTORY);
+	KT_ASSERT(root_fd >= 0);
+	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, root_fd, BPF_F_CGROUP_FD), EBADF);
+	close(root_fd);
+
+	/* b has no memory controller enabled for its children. */
+	snprintf(nomem, sizeof(nomem), "%s/nomem", cg);
+	KT_ASSERT(!mkdir(nomem, 0755));
+	nomem_fd = kt_cg_open(nomem);
+	KT_ASSERT(nomem_fd >= 0);
+	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, nomem_fd, BPF_F_CGROUP_FD), EINVAL);
+	close(nomem_fd);
+
+	/* Nothing half-attached: a correct attach still works. */
+	link = kt_ops_attach_fd(skel, cg_fd, BPF_F_CGROUP_FD);
+	KT_ASSERT(link);
+	bpf_link__destroy(link);
+	close(cg_fd);
+	memcg_ops_test__destroy(skel);
+	return KT_PASS;
+}

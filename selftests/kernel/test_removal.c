@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Removing cgroups: an attached cgroup's removal detaches its link (poll
+ * reports EPOLLHUP, link info goes empty); removing a child of an attached
+ * cgroup leaves the attachment alone.  The VM harness fails the run on any
+ * KASAN, lockdep or WARN report these paths might trigger.
+ */
+#include <poll.h>
+#include <unistd.h>
+
+#include "kt.h"
+#include "kt_cgroup.h"
+#include "kt_ops.h"
+
+static int link_hup(struct bpf_link *link, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = bpf_link__fd(link), .events = POLLIN };
+
+	if (poll(&pfd, 1, timeout_ms) < 0)
+		return -1;
+	return !!(pfd.revents & POLLHUP);
+}
+
+KT_TEST(removal_auto_detaches, "rmdir of an attached cgroup detaches the link with EPOLLHUP")
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	struct memcg_ops_test *a;
+	struct bpf_link *link;
+	char cg[PATH_MAX];
+	__u64 id;
+
+	KT_ASSERT(!kt_cg_create("r", cg));
+	id = kt_cg_id(cg);
+	a = kt_ops_load(id, 64);
+	KT_ASSERT(a);
+	link = kt_ops_attach(a, cg, BPF_F_CGROUP_FD);
+	KT_ASSERT(link);
+	KT_ASSERT(!kt_cg_run_alloc(cg, 8, 1));
+	KT_ASSERT_CMP(link_hup(link, 0), ==, 0);
+
+	KT_ASSERT(!kt_cg_remove(cg));
+	KT_ASSERT_CMP(link_hup(link, 10000), ==, 1);
+	KT_ASSERT_CMP(a->bss->last_offline_cgid, ==, id);
+	KT_ASSERT(!bpf_link_get_info_by_fd(bpf_link__fd(link), &info, &len));
+	KT_ASSERT_CMP(info.struct_ops.map_id, ==, 0);
+	KT_ASSERT_CMP(info.struct_ops.cgroup_id, ==, 0);
+
+	/* Detaching an auto-detached link is harmless. */
+	bpf_link__destroy(link);
+
+	/* The same name can be attached again. */
+	KT_ASSERT(!kt_cg_create("r", cg));
+	link = kt_ops_attach(a, cg, BPF_F_CGROUP_FD);
+	KT_ASSERT(link);
+	bpf_link__destroy(link);
+	memcg_ops_test__destroy(a);
+	return KT_PASS;
+}
+
+KT_TEST(removal_of_child_keeps_parent, "rmdir of an inheriting child keeps the parent's attachment")
+{
+	struct memcg_ops_test *a;
+	struct bpf_link *link;
+	char p[PATH_MAX], c[PATH_MAX];
+	__u64 id;
+
+	KT_ASSERT(!kt_cg_create("p", p));
+	a = kt_ops_load(0, 0);
+	KT_ASSERT(a);
+	link = kt_ops_attach(a, p, BPF_F_CGROUP_FD);
+	KT_ASSERT(link);
+	KT_ASSERT(!kt_cg_create("p/c", c));
+	id = kt_cg_id(c);
+	KT_ASSERT(!kt_cg_run_alloc(c, 8, 1));
+	KT_ASSERT(!kt_cg_remove(c));
+	KT_ASSERT_CMP(a->bss->offline_calls, >=, 1);
+	KT_ASSERT_CMP(a->bss->last_offline_cgid, ==, id);
+	KT_ASSERT_CMP(link_hup(link, 500), ==, 0);
+
+	bpf_link__destroy(link);
+	memcg_ops_test__destroy(a);
+	return KT_PASS;
+}
+
+KT_TEST(removal_with_link_closed_early, "closing the link before rmdir leaves nothing behind")
+{
+	struct memcg_ops_test *a;
+	struct bpf_link *link;
+	char cg[PATH_MAX];
+
+	KT_ASSERT(!kt_cg_create("e", cg));
+	a = kt_ops_load(0, 64);
+	KT_ASSERT(a);
+	link = kt_ops_attach(a, cg, BPF_F_CGROUP_FD);
+	KT_ASSERT(link);
+	KT_ASSERT(!kt_cg_run_alloc(cg, 8, 1));
+	bpf_link__destroy(link);
+	memcg_ops_test__destroy(a);
+	KT_ASSERT(!kt_cg_remove(cg));
+	return KT_PASS;
+}
