@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The priority.ini schema: every section, key, type, default, range and doc
+ * string, once. Parsing, defaults, validation, the config dump and the man
+ * page all read this table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "schema.h"
+
+#define GLOBAL(field) PRIO_SECTION_GLOBAL, #field, \
+	.offset = offsetof(struct prio_config, field)
+#define GROUP(field) PRIO_SECTION_GROUP, #field, \
+	.offset = offsetof(struct prio_group, field)
+
+const struct prio_key prio_schema[PRIO_KEY_N] = {
+	[PRIO_KEY_CGROUP_ROOT] = { GLOBAL(cgroup_root),
+		.type = PRIO_TYPE_ABS_PATH, .def = "/sys/fs/cgroup",
+		.doc = "Mount point of the cgroup2 file system." },
+	[PRIO_KEY_PIN_PATH] = { GLOBAL(pin_path),
+		.type = PRIO_TYPE_ABS_PATH, .def = "/sys/fs/bpf/memcg-prio",
+		.doc = "Directory in bpffs where the BPF links and maps are "
+		       "pinned." },
+	[PRIO_KEY_CREATE_CGROUPS] = { GLOBAL(create_cgroups),
+		.type = PRIO_TYPE_BOOL, .def = "false",
+		.doc = "Create the cgroup of a group if it does not exist." },
+	[PRIO_KEY_PATH] = { GROUP(path),
+		.type = PRIO_TYPE_CGROUP_PATH,
+		.doc = "The group's cgroup, relative to cgroup_root. An "
+		       "absolute path that starts with cgroup_root names the "
+		       "same cgroup; any other absolute path is also taken "
+		       "relative to cgroup_root. \"..\" is not allowed. The "
+		       "group covers its whole subtree, except where a group "
+		       "with a longer path takes over. No two groups may have "
+		       "the same path." },
+	[PRIO_KEY_PRIORITY] = { GROUP(priority),
+		.type = PRIO_TYPE_PRIORITY,
+		.min = PRIO_PRIORITY_LOW, .max = PRIO_PRIORITY_HIGH,
+		.doc = "Bigger is more important; high is 100, low is 0. A "
+		       "group is throttled while a group of strictly higher "
+		       "priority is under pressure. At least two priorities "
+		       "must occur." },
+	[PRIO_KEY_PRESSURE_LEVEL] = { GROUP(pressure_level),
+		.type = PRIO_TYPE_LEVEL, .def = "medium",
+		.doc = "vmpressure level at which this group is under "
+		       "pressure: the share of scanned pages that reclaim "
+		       "could not free reaches 0 % (low), 60 % (medium) or "
+		       "95 % (critical) in a window." },
+	[PRIO_KEY_WINDOW_PAGES] = { GROUP(window_pages),
+		.type = PRIO_TYPE_U32, .def = "512", .min = 32, .max = 1048576,
+		.doc = "Scanned pages per vmpressure window." },
+	[PRIO_KEY_SCAN_THRESHOLD_PAGES] = { GROUP(scan_threshold_pages),
+		.type = PRIO_TYPE_U32, .def = "0", .min = 0, .max = 1073741824,
+		.doc = "Expert raw mode: if not 0, the group is under pressure "
+		       "when this many pages are scanned within window_ms, "
+		       "whatever pressure_level says. 0 turns raw mode off." },
+	[PRIO_KEY_WINDOW_MS] = { GROUP(window_ms),
+		.type = PRIO_TYPE_U32, .def = "1000", .min = 10, .max = 60000,
+		.doc = "Window of raw mode, in milliseconds." },
+	[PRIO_KEY_HOLD_MS] = { GROUP(hold_ms),
+		.type = PRIO_TYPE_U32, .def = "1000", .min = 0, .max = 600000,
+		.doc = "Pressure stays on this many milliseconds after the "
+		       "last window under pressure." },
+	[PRIO_KEY_PENALTY_PAGES] = { GROUP(penalty_pages),
+		.type = PRIO_TYPE_U32, .def = "1024", .min = 1, .max = 1048576,
+		.doc = "Pages reported over memory.high for this group while "
+		       "it is throttled. At most penalty_max_pages." },
+	[PRIO_KEY_PENALTY_MAX_PAGES] = { GROUP(penalty_max_pages),
+		.type = PRIO_TYPE_U32, .def = "16384", .min = 1, .max = 1048576,
+		.doc = "Ceiling of a scaled penalty. At least penalty_pages." },
+	[PRIO_KEY_PENALTY_SCALING] = { GROUP(penalty_scaling),
+		.type = PRIO_TYPE_BOOL, .def = "false",
+		.doc = "Scale the penalty by how hard the group under pressure "
+		       "is pressed, up to penalty_max_pages." },
+};
+
+static const char *const level_names[] = {
+	[PRIO_LEVEL_LOW] = "low",
+	[PRIO_LEVEL_MEDIUM] = "medium",
+	[PRIO_LEVEL_CRITICAL] = "critical",
+};
+
+const char *prio_level_to_string(enum prio_level l)
+{
+	if ((unsigned int)l >= sizeof(level_names) / sizeof(level_names[0]))
+		return NULL;
+	return level_names[l];
+}
+
+int prio_level_from_string(const char *s, enum prio_level *ret)
+{
+	for (unsigned int i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*ret = (enum prio_level)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const struct prio_key *prio_schema_find(enum prio_section s, const char *name)
+{
+	for (unsigned int i = 0; i < PRIO_KEY_N; i++) {
+		if (prio_schema[i].section == s &&
+		    strcmp(prio_schema[i].name, name) == 0)
+			return &prio_schema[i];
+	}
+	return NULL;
+}
+
+/* Plain decimal digits only: no sign, no blanks, no hex. */
+static int parse_u32(const char *s, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > UINT32_MAX)
+			return -ERANGE;
+	}
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = { "true", "yes", "1" };
+	static const char *const no[] = { "false", "no", "0" };
+
+	for (unsigned int i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_u32_range(const struct prio_key *k, const char *value,
+			   uint32_t *ret)
+{
+	uint32_t v;
+
+	if (parse_u32(value, &v) < 0 || v < k->min || v > k->max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_priority(const struct prio_key *k, const char *value,
+			  uint32_t *ret)
+{
+	if (strcasecmp(value, "high") == 0) {
+		*ret = PRIO_PRIORITY_HIGH;
+		return 0;
+	}
+	if (strcasecmp(value, "low") == 0) {
+		*ret = PRIO_PRIORITY_LOW;
+		return 0;
+	}
+	return parse_u32_range(k, value, ret);
+}
+
+static int parse_path(const struct prio_key *k, const char *value, char *field,
+		      char *msg, size_t msglen)
+{
+	int r;
+
+	if (!*value) {
+		snprintf(msg, msglen, "%s is empty", k->name);
+		return -EINVAL;
+	}
+	if (k->type == PRIO_TYPE_ABS_PATH && value[0] != '/') {
+		snprintf(msg, msglen, "%s '%s' is not an absolute path",
+			 k->name, value);
+		return -EINVAL;
+	}
+	r = prio_path_normalise(value, field, PRIO_PATH_MAX);
+	if (r == -EINVAL)
+		snprintf(msg, msglen, "%s '%s' contains a '..' component",
+			 k->name, value);
+	else if (r < 0)
+		snprintf(msg, msglen, "%s '%s' is too long", k->name, value);
+	return r < 0 ? -EINVAL : 0;
+}
+
+int prio_key_parse(const struct prio_key *k, void *base, const char *value,
+		   char *msg, size_t msglen)
+{
+	void *field = (char *)base + k->offset;
+
+	switch (k->type) {
+	case PRIO_TYPE_BOOL:
+		if (parse_bool(value, field) == 0)
+			return 0;
+		snprintf(msg, msglen, "%s '%s' is not a boolean "
+			 "(true, false, yes, no, 1 or 0)", k->name, value);
+		return -EINVAL;
+	case PRIO_TYPE_U32:
+		if (parse_u32_range(k, value, field) == 0)
+			return 0;
+		snprintf(msg, msglen, "%s '%s' is not an integer %u..%u",
+			 k->name, value, k->min, k->max);
+		return -EINVAL;
+	case PRIO_TYPE_PRIORITY:
+		if (parse_priority(k, value, field) == 0)
+			return 0;
+		snprintf(msg, msglen, "%s '%s' is not high, low or an "
+			 "integer %u..%u", k->name, value, k->min, k->max);
+		return -EINVAL;
+	case PRIO_TYPE_LEVEL:
+		if (prio_level_from_string(value, field) == 0)
+			return 0;
+		snprintf(msg, msglen, "%s '%s' is not low, medium or critical",
+			 k->name, value);
+		return -EINVAL;
+	case PRIO_TYPE_ABS_PATH:
+	case PRIO_TYPE_CGROUP_PATH:
+		return parse_path(k, value, field, msg, msglen);
+	}
+	snprintf(msg, msglen, "%s has no parser", k->name);
+	return -EINVAL;
+}
+
+void prio_key_format(const struct prio_key *k, const void *base,
+		     char *buf, size_t len)
+{
+	const void *field = (const char *)base + k->offset;
+	const char *path = field, *level;
+
+	switch (k->type) {
+	case PRIO_TYPE_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)field ? "true" : "false");
+		break;
+	case PRIO_TYPE_U32:
+	case PRIO_TYPE_PRIORITY:
+		snprintf(buf, len, "%u", *(const uint32_t *)field);
+		break;
+	case PRIO_TYPE_LEVEL:
+		level = prio_level_to_string(*(const enum prio_level *)field);
+		snprintf(buf, len, "%s", level ? level : "invalid");
+		break;
+	case PRIO_TYPE_ABS_PATH:
+	case PRIO_TYPE_CGROUP_PATH:
+		/* A group at cgroup_root itself has path "": spell it "/". */
+		snprintf(buf, len, "%s", *path ? path : "/");
+		break;
+	}
+}
+
+void prio_schema_set_defaults(enum prio_section s, void *base)
+{
+	char msg[256];
+
+	for (unsigned int i = 0; i < PRIO_KEY_N; i++) {
+		const struct prio_key *k = &prio_schema[i];
+
+		/* Defaults are constants of this table, checked by the unit
+		 * tests; they cannot fail to parse. */
+		if (k->section == s && k->def)
+			(void)prio_key_parse(k, base, k->def, msg, sizeof(msg));
+	}
+}
+
+void prio_config_defaults(struct prio_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	prio_schema_set_defaults(PRIO_SECTION_GLOBAL, c);
+}
+
+void prio_group_defaults(struct prio_group *g)
+{
+	memset(g, 0, sizeof(*g));
+	prio_schema_set_defaults(PRIO_SECTION_GROUP, g);
+}
