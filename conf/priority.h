@@ -69,12 +69,12 @@ struct prio_config {
  * callers may prefer a static or heap one.
  */
 int prio_config_load(const char *path, struct prio_config *ret_config,
-	             char *err, size_t errlen);
+		     char *err, size_t errlen);
 
 /* Same, reading f (not closed) and naming it name in messages. */
 int prio_config_load_stream(FILE *f, const char *name,
-	                    struct prio_config *ret_config,
-	                    char *err, size_t errlen);
+			    struct prio_config *ret_config,
+			    char *err, size_t errlen);
 
 /* Zero *c, then set every [global] default; no groups. */
 void prio_config_defaults(struct prio_config *c);
@@ -104,6 +104,6 @@ int prio_level_from_string(const char *s, enum prio_level *ret);
  * whose path is the longest component-wise prefix of rel_path. -1 if none.
  */
 int prio_config_group_for_path(const struct prio_config *c,
-	                       const char *rel_path);
+			       const char *rel_path);
 
 #endif
