@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The policy's arithmetic, as static inline C that both the BPF program and
+ * the host unit tests compile: reclaim inefficiency and pressure levels as
+ * vmpressure defines them, window evaluation, and the penalty.
+ */
+#ifndef MEMCG_PRIO_POLICY_PRIO_MATH_H
+#define MEMCG_PRIO_POLICY_PRIO_MATH_H
+
+#include "prio.h"
+
+#define PRIO_LEVEL_MEDIUM_PCT	60	/* vmpressure_level_med */
+#define PRIO_LEVEL_CRITICAL_PCT	95	/* vmpressure_level_critical */
+#define PRIO_SEVERITY_MAX	64
+#define PRIO_NS_PER_MS		1000000ULL
+
+/* (scanned - reclaimed) / scanned in percent, 0 when nothing was scanned. */
+static inline __u32 prio_inefficiency_pct(__u64 scanned, __u64 reclaimed)
+{
+	if (!scanned || reclaimed >= scanned)
+		return 0;
+	return (__u32)((scanned - reclaimed) * 100 / scanned);
+}
+
+/* vmpressure level of a window: 0 low, 1 medium, 2 critical. */
+static inline __u32 prio_level_of(__u64 scanned, __u64 reclaimed)
+{
+	__u32 pct = prio_inefficiency_pct(scanned, reclaimed);
+
+	if (pct >= PRIO_LEVEL_CRITICAL_PCT)
+		return 2;
+	if (pct >= PRIO_LEVEL_MEDIUM_PCT)
+		return 1;
+	return 0;
+}
+
+/*
+ * Severity of a pressured window, the penalty's scale factor: 1, 2, 4 for
+ * the configured level and each level above it (trigger "level"), or the
+ * number of thresholds scanned (trigger "scan"), at most PRIO_SEVERITY_MAX.
+ * 0 means the window is not pressured.
+ */
+static inline __u32 prio_window_severity(const struct prio_group_cfg *cfg,
+					 __u64 scanned, __u64 reclaimed)
+{
+	__u64 times;
+	__u32 level;
+
+	if (cfg->trigger == PRIO_TRIGGER_SCAN) {
+		if (!cfg->scan_threshold_pages || scanned < cfg->scan_threshold_pages)
+			return 0;
+		times = scanned / cfg->scan_threshold_pages;
+		return times > PRIO_SEVERITY_MAX ? PRIO_SEVERITY_MAX : (__u32)times;
+	}
+	if (scanned < cfg->window_pages)
+		return 0;
+	level = prio_level_of(scanned, reclaimed);
+	if (level < cfg->level)
+		return 0;
+	return 1u << (level - cfg->level);
+}
+
+/* Is a time window of window_ms starting at start_ns over at now_ns? */
+static inline int prio_window_expired(const struct prio_group_cfg *cfg,
+				      __u64 start_ns, __u64 now_ns)
+{
+	return now_ns - start_ns >= (__u64)cfg->window_ms * PRIO_NS_PER_MS;
+}
+
+/* Pages to report for a throttled group, given the presser's severity. */
+static inline __u32 prio_penalty_pages(const struct prio_group_cfg *cfg,
+				       __u32 severity)
+{
+	__u64 pages = cfg->penalty_pages;
+
+	if (cfg->penalty_scaling && severity > 1)
+		pages *= severity;
+	if (pages > cfg->penalty_max_pages)
+		pages = cfg->penalty_max_pages;
+	return (__u32)pages;
+}
+
+/*
+ * Time added to a group's pressure total when its pressure is extended to
+ * new_until_ns at now_ns: only what was not already covered.
+ */
+static inline __u64 prio_pressure_extension(__u64 old_until_ns, __u64 now_ns,
+					    __u64 new_until_ns)
+{
+	__u64 from = old_until_ns > now_ns ? old_until_ns : now_ns;
+
+	return new_until_ns > from ? new_until_ns - from : 0;
+}
+
+#endif
