@@ -197,28 +197,38 @@ static void pressure_on(struct prio_group_state *st,
 	st->severity = severity;
 }
 
+/*
+ * Trigger "scan": start a new window, dropping what the last one counted,
+ * once window_ms have passed since it started.  Called before the pages of
+ * the current batch are added, so that they count for the new window.
+ */
+static void roll_scan_window(__u32 group, struct prio_group_state *st,
+			     const struct prio_group_cfg *cfg, __u64 now)
+{
+	if (!prio_window_expired(cfg, st->window_start_ns, now))
+		return;
+	st->window_start_ns = now;
+	__sync_lock_test_and_set(&st->window_scanned, 0);
+	__sync_lock_test_and_set(&st->window_reclaimed, 0);
+	stat_add(group, PRIO_STAT_WINDOWS, 1);
+}
+
 /* Trigger "scan": scan_threshold_pages scanned within window_ms. */
 static void close_scan_window(__u32 group, struct prio_group_state *st,
 			      const struct prio_group_cfg *cfg, __u64 now)
 {
-	__u64 scanned = st->window_scanned;
+	__u64 scanned = st->window_scanned, reclaimed;
 	__u32 severity;
 
-	if (prio_window_expired(cfg, st->window_start_ns, now)) {
-		st->window_start_ns = now;
-		__sync_lock_test_and_set(&st->window_scanned, 0);
-		__sync_lock_test_and_set(&st->window_reclaimed, 0);
-		stat_add(group, PRIO_STAT_WINDOWS, 1);
-		return;
-	}
 	severity = prio_window_severity(cfg, scanned, 0);
 	if (!severity)
 		return;
+	/* Only one CPU closes a window; the others go on accumulating. */
 	if (__sync_val_compare_and_swap(&st->window_scanned, scanned, 0) != scanned)
 		return;
-	__sync_lock_test_and_set(&st->window_reclaimed, 0);
+	reclaimed = __sync_lock_test_and_set(&st->window_reclaimed, 0);
 	st->window_start_ns = now;
-	st->last_level = prio_level_of(scanned, 0);
+	st->last_level = prio_level_of(scanned, reclaimed);
 	stat_add(group, PRIO_STAT_WINDOWS, 1);
 	stat_add(group, PRIO_STAT_WINDOWS_PRESSURED, 1);
 	pressure_on(st, cfg, now, severity);
@@ -251,6 +261,7 @@ static void account_reclaim(struct mem_cgroup *memcg, bool scan, long pages)
 	const struct prio_group_cfg *cfg;
 	struct prio_group_state *st;
 	__u32 group;
+	__u64 now;
 
 	gstat_inc(PRIO_GSTAT_EVENTS);
 	group = group_of(memcg);
@@ -270,12 +281,16 @@ static void account_reclaim(struct mem_cgroup *memcg, bool scan, long pages)
 	}
 	stat_add(group, PRIO_STAT_SCAN_EVENTS, 1);
 	stat_add(group, PRIO_STAT_PAGES_SCANNED, pages);
-	__sync_fetch_and_add(&st->window_scanned, pages);
 
-	if (cfg->trigger == PRIO_TRIGGER_SCAN)
-		close_scan_window(group, st, cfg, bpf_ktime_get_ns());
-	else
+	if (cfg->trigger == PRIO_TRIGGER_SCAN) {
+		now = bpf_ktime_get_ns();
+		roll_scan_window(group, st, cfg, now);
+		__sync_fetch_and_add(&st->window_scanned, pages);
+		close_scan_window(group, st, cfg, now);
+	} else {
+		__sync_fetch_and_add(&st->window_scanned, pages);
 		close_level_window(group, st, cfg, bpf_ktime_get_ns());
+	}
 }
 
 SEC("tp_btf/mod_memcg_lruvec_state")

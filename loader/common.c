@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroups.h"
+#include "commands.h"
+#include "log.h"
+#include "pins.h"
+
+int prio_need_root(const char *what)
+{
+	if (geteuid() == 0)
+		return PRIO_EXIT_OK;
+	log_err("%s needs root (it loads BPF programs and writes under "
+		"/sys/fs/bpf)", what);
+	return PRIO_EXIT_FAILURE;
+}
+
+int prio_ctx_init(struct prio_ctx *ctx, const struct prio_args *a)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->args = a;
+	ctx->config_file = a->config ? a->config : PRIO_DEFAULT_CONFIG;
+	ctx->config = calloc(1, sizeof(*ctx->config));
+	ctx->plan = calloc(1, sizeof(*ctx->plan));
+	if (!ctx->config || !ctx->plan) {
+		log_err("out of memory");
+		prio_ctx_free(ctx);
+		return PRIO_EXIT_FAILURE;
+	}
+	return PRIO_EXIT_OK;
+}
+
+void prio_ctx_free(struct prio_ctx *ctx)
+{
+	free(ctx->config);
+	free(ctx->plan);
+	ctx->config = NULL;
+	ctx->plan = NULL;
+	prio_kernel_free(&ctx->kernel);
+}
+
+int prio_ctx_load_config(struct prio_ctx *ctx)
+{
+	int r;
+
+	r = prio_config_load(ctx->config_file, ctx->config, ctx->err,
+			     sizeof(ctx->err));
+	if (r == 0)
+		return PRIO_EXIT_OK;
+	if (r == -EINVAL)
+		log_err("%s", ctx->err);
+	else
+		log_err("cannot read config file %s: %s", ctx->config_file,
+			strerror(-r));
+	return PRIO_EXIT_FAILURE;
+}
+
+int prio_ctx_pin_path(struct prio_ctx *ctx)
+{
+	const struct prio_args *a = ctx->args;
+	int r;
+
+	if (a->pin_path) {
+		snprintf(ctx->pin_path, sizeof(ctx->pin_path), "%s", a->pin_path);
+		return PRIO_EXIT_OK;
+	}
+	/* A config named on the command line must be good; the default
+	 * one may be missing (then the default pin path applies). */
+	if (a->config || access(ctx->config_file, F_OK) == 0) {
+		r = prio_ctx_load_config(ctx);
+		if (r != PRIO_EXIT_OK)
+			return r;
+	} else {
+		prio_config_defaults(ctx->config);
+	}
+	snprintf(ctx->pin_path, sizeof(ctx->pin_path), "%s",
+		 ctx->config->pin_path);
+	return PRIO_EXIT_OK;
+}
+
+int prio_ctx_probe(struct prio_ctx *ctx)
+{
+	if (prio_kernel_probe(&ctx->kernel, ctx->err, sizeof(ctx->err)) == 0)
+		return PRIO_EXIT_OK;
+	log_err("%s", ctx->err);
+	return PRIO_EXIT_UNSUPPORTED;
+}
+
+int prio_ctx_prepare(struct prio_ctx *ctx)
+{
+	int r;
+
+	r = prio_ctx_load_config(ctx);
+	if (r != PRIO_EXIT_OK)
+		return r;
+	snprintf(ctx->pin_path, sizeof(ctx->pin_path), "%s",
+		 ctx->args->pin_path ? ctx->args->pin_path :
+				       ctx->config->pin_path);
+	if (prio_cgroup_check_root(ctx->config->cgroup_root, ctx->err,
+				   sizeof(ctx->err)) < 0)
+		goto fail;
+	r = prio_ctx_probe(ctx);
+	if (r != PRIO_EXIT_OK)
+		return r;
+	if (prio_cgroups_prepare(ctx->config, true, NULL, ctx->err,
+				 sizeof(ctx->err)) < 0 ||
+	    prio_pins_check_fs(ctx->pin_path, ctx->err, sizeof(ctx->err)) < 0 ||
+	    prio_plan_build(ctx->config, ctx->config->cgroup_root, ctx->plan,
+			    ctx->err, sizeof(ctx->err)) < 0)
+		goto fail;
+	return PRIO_EXIT_OK;
+fail:
+	log_err("%s", ctx->err);
+	return PRIO_EXIT_FAILURE;
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Writes priority.ini(5): a hand-written frame around the key reference
+ * that conf/ generates from its schema table.  Run at build time.
+ *
+ * Usage: gen-man OUTPUT VERSION CONFIG_PATH
+ */
+#include <stdio.h>
+
+#include "priority.h"
+
+static void head(FILE *out, const char *version, const char *config)
+{
+	fprintf(out,
+		".TH PRIORITY.INI 5 \"\" \"memcg-prio %s\" \"File formats\"\n"
+		".SH NAME\n"
+		"priority.ini \\- memory priorities of cgroup groups for memcg-prio\n"
+		".SH SYNOPSIS\n"
+		"\\fI%s\\fR\n"
+		".SH DESCRIPTION\n"
+		"The configuration of \\fBmemcg-prio\\fR(8): named groups of\n"
+		"cgroup v2 cgroups, each with a priority.\n"
+		"A group is throttled while a group of strictly higher priority is\n"
+		"under memory reclaim pressure: the kernel treats its cgroups as\n"
+		"over their memory.high by the group's penalty, reclaims from them\n"
+		"and slows their allocations.\n"
+		"A group covers its cgroup and the whole subtree below it,\n"
+		"including cgroups created later; a group nested in another may\n"
+		"have a priority of its own, and its cgroups belong to it.\n"
+		".PP\n"
+		"Pressure is measured as \\fBvmpressure\\fR does: over a window of\n"
+		"scanned pages, the share of them that reclaim could not free\n"
+		"(the reclaim inefficiency) gives a level, \\fBlow\\fR (any),\n"
+		"\\fBmedium\\fR (60%%) or \\fBcritical\\fR (95%%).\n"
+		"Experts may use a raw threshold of scanned pages per time window\n"
+		"instead.\n"
+		".PP\n"
+		"Every error names the file, the line and the key or group;\n"
+		"\\fBmemcg-prio \\-\\-check\\fR reports them without changing anything.\n",
+		version, config);
+}
+
+static void tail(FILE *out)
+{
+	fputs(".SH EXAMPLE\n"
+	      ".EX\n"
+	      "[global]\n"
+	      "cgroup_root = /sys/fs/cgroup\n"
+	      "\n"
+	      "[group.web]\n"
+	      "path = web.slice\n"
+	      "priority = high\n"
+	      "pressure_level = medium\n"
+	      "\n"
+	      "[group.batch]\n"
+	      "path = batch.slice\n"
+	      "priority = low\n"
+	      "penalty_pages = 1024\n"
+	      ".EE\n"
+	      ".PP\n"
+	      "While reclaim in web.slice (or any cgroup below it) is at least\n"
+	      "60% inefficient, every charge in batch.slice counts as 1024\n"
+	      "pages over memory.high.\n"
+	      ".SH \"SEE ALSO\"\n"
+	      "\\fBmemcg-prio\\fR(8)\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	FILE *out;
+	int r;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: gen-man OUTPUT VERSION CONFIG_PATH\n");
+		return 2;
+	}
+	out = fopen(argv[1], "we");
+	if (!out) {
+		perror(argv[1]);
+		return 1;
+	}
+	head(out, argv[2], argv[3]);
+	r = prio_schema_write_man(out);
+	tail(out);
+	if (fclose(out) != 0 || r < 0) {
+		fprintf(stderr, "gen-man: cannot write %s\n", argv[1]);
+		return 1;
+	}
+	return 0;
+}

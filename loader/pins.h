@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The pins of an attached policy under pin_path (bpffs):
+ *
+ *	links/tracepoint	the reclaim tracepoint's link
+ *	links/group.NAME	the struct_ops link on group NAME's cgroup
+ *	maps/rodata		the groups as the programs see them
+ *	maps/group_state	pressure state of each group
+ *	maps/group_stats	per-group counters (per CPU)
+ *	maps/global_stats	counters of events that did nothing (per CPU)
+ *
+ * A new set is pinned into PIN_PATH.new and then renamed into place (or
+ * exchanged with the old set, atomically), so that pin_path always holds a
+ * complete set or none.
+ */
+#ifndef MEMCG_PRIO_LOADER_PINS_H
+#define MEMCG_PRIO_LOADER_PINS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PRIO_PIN_TRACEPOINT	"links/tracepoint"
+#define PRIO_PIN_GROUP		"links/group."
+#define PRIO_PIN_RODATA		"maps/rodata"
+#define PRIO_PIN_STATE		"maps/group_state"
+#define PRIO_PIN_STATS		"maps/group_stats"
+#define PRIO_PIN_GSTATS		"maps/global_stats"
+
+/* Is pin_path (or the directory it would be made in) on bpffs? */
+int prio_pins_check_fs(const char *pin_path, char *err, size_t errlen);
+
+/* Does pin_path exist? */
+bool prio_pins_present(const char *pin_path);
+
+/* pin_path with suffix appended (".new", ".old"), into buf. */
+int prio_pins_sibling(const char *pin_path, const char *suffix, char *buf,
+		      size_t len);
+
+/* Make dir with links/ and maps/ in it, after removing any old dir. */
+int prio_pins_mkdir(const char *dir, char *err, size_t errlen);
+
+/* Pin fd as dir/rel.  0 or -errno with a message. */
+int prio_pin(const char *dir, const char *rel, int fd, char *err,
+	     size_t errlen);
+
+/* The object pinned as dir/rel, opened: an fd, or -errno. */
+int prio_pin_open(const char *dir, const char *rel);
+
+/* Move the pins in tmp to pin_path, exchanging with what is there. */
+int prio_pins_install(const char *tmp, const char *pin_path, char *err,
+		      size_t errlen);
+
+/* Unpin everything in dir and remove it; a missing dir is fine. */
+int prio_pins_remove(const char *dir);
+
+#endif

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Printing snapshots of a running policy: --status, --foreground. */
+#ifndef MEMCG_PRIO_LOADER_STATUS_H
+#define MEMCG_PRIO_LOADER_STATUS_H
+
+#include <stdio.h>
+
+#include "view.h"
+
+/* where: the pin path, or NULL for a policy of this process. */
+void prio_status_print_text(const struct prio_status *st, const char *where,
+			    FILE *out);
+void prio_status_print_json(const struct prio_status *st, const char *where,
+			    FILE *out);
+/* --status --json when nothing is attached. */
+void prio_status_print_json_detached(const char *pin_path, FILE *out);
+
+/* One line per change from old to new (--foreground). */
+void prio_status_print_changes(const struct prio_status *old,
+			       const struct prio_status *new, FILE *out);
+
+#endif
