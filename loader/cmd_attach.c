@@ -26,7 +26,7 @@ static int attach_fresh(struct prio_ctx *ctx)
 	char tmp[PATH_MAX];
 	int r;
 
-	r = prio_pins_sibling(ctx->pin_path, ".new", tmp, sizeof(tmp));
+	r = prio_pins_sibling(ctx->pin_path, PRIO_PINS_NEW, tmp, sizeof(tmp));
 	if (!r)
 		r = prio_session_load(&s, &ctx->kernel, ctx->config, ctx->plan,
 				      ctx->args->dry_run, ctx->err,
@@ -202,7 +202,7 @@ static int attach_replace(struct prio_ctx *ctx)
 		prio_view_close(&v);
 		return PRIO_EXIT_FAILURE;
 	}
-	r = prio_pins_sibling(ctx->pin_path, ".new", tmp, sizeof(tmp));
+	r = prio_pins_sibling(ctx->pin_path, PRIO_PINS_NEW, tmp, sizeof(tmp));
 	if (!r)
 		r = prio_session_load(&s, &ctx->kernel, ctx->config, ctx->plan,
 				      ctx->args->dry_run, ctx->err,

@@ -148,10 +148,10 @@ static void report_others(const struct prio_ctx *ctx)
 	}
 }
 
-/* Remove dir, pin_path.new and pin_path.old, detaching what they hold. */
+/* Remove pin_path and its -new sibling, detaching what they hold. */
 static int remove_all(struct prio_ctx *ctx, struct found *f)
 {
-	const char *suffixes[] = { "", ".new", ".old" };
+	const char *suffixes[] = { "", PRIO_PINS_NEW };
 	char dir[PATH_MAX];
 	int r = 0;
 
@@ -187,7 +187,7 @@ int prio_cmd_detach(const struct prio_args *a)
 		r = prio_ctx_probe(&ctx);
 	if (r != PRIO_EXIT_OK)
 		goto out;
-	prio_pins_sibling(ctx.pin_path, ".new", new_dir, sizeof(new_dir));
+	prio_pins_sibling(ctx.pin_path, PRIO_PINS_NEW, new_dir, sizeof(new_dir));
 	if (!prio_pins_present(ctx.pin_path) && !prio_pins_present(new_dir)) {
 		log_info("nothing attached: nothing pinned at %s", ctx.pin_path);
 		goto out;

@@ -52,22 +52,25 @@ int prio_pins_sibling(const char *pin_path, const char *suffix, char *buf,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* mkdir -p: components that exist are left alone (some refuse mkdir). */
 static int mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
+	struct stat st;
 
 	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
+	for (char *p = buf + 1;; p++) {
+		if (*p && *p != '/')
 			continue;
+		char c = *p;
+
 		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		if (stat(buf, &st) < 0 && (mkdir(buf, 0700) < 0 && errno != EEXIST))
 			return -errno;
-		*p = '/';
+		*p = c;
+		if (!c)
+			return 0;
 	}
-	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 int prio_pins_mkdir(const char *dir, char *err, size_t errlen)

@@ -3,15 +3,15 @@
  * The pins of an attached policy under pin_path (bpffs):
  *
  *	links/tracepoint	the reclaim tracepoint's link
- *	links/group.NAME	the struct_ops link on group NAME's cgroup
+ *	links/group_NAME	the struct_ops link on group NAME's cgroup
  *	maps/rodata		the groups as the programs see them
  *	maps/group_state	pressure state of each group
  *	maps/group_stats	per-group counters (per CPU)
  *	maps/global_stats	counters of events that did nothing (per CPU)
  *
- * A new set is pinned into PIN_PATH.new and then renamed into place (or
+ * A new set is pinned into PIN_PATH-new and then renamed into place (or
  * exchanged with the old set, atomically), so that pin_path always holds a
- * complete set or none.
+ * complete set or none.  No dots: bpffs reserves names with dots.
  */
 #ifndef MEMCG_PRIO_LOADER_PINS_H
 #define MEMCG_PRIO_LOADER_PINS_H
@@ -20,7 +20,10 @@
 #include <stddef.h>
 
 #define PRIO_PIN_TRACEPOINT	"links/tracepoint"
-#define PRIO_PIN_GROUP		"links/group."
+#define PRIO_PIN_GROUP		"links/group_"
+
+/* Suffix of the directory a new set of pins is made in. */
+#define PRIO_PINS_NEW		"-new"
 #define PRIO_PIN_RODATA		"maps/rodata"
 #define PRIO_PIN_STATE		"maps/group_state"
 #define PRIO_PIN_STATS		"maps/group_stats"
@@ -32,7 +35,7 @@ int prio_pins_check_fs(const char *pin_path, char *err, size_t errlen);
 /* Does pin_path exist? */
 bool prio_pins_present(const char *pin_path);
 
-/* pin_path with suffix appended (".new", ".old"), into buf. */
+/* pin_path with suffix appended (PRIO_PINS_NEW), into buf. */
 int prio_pins_sibling(const char *pin_path, const char *suffix, char *buf,
 		      size_t len);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,31 +50,52 @@ static void view_init(struct prio_view *v, bool own)
 		v->link_fd[i] = -1;
 }
 
-/* The groups, from the .rodata map's one value. */
+#define RODATA_MIN_SIZE (offsetof(struct prio_bpf__rodata, dry_run) + \
+			 sizeof(((struct prio_bpf__rodata *)0)->dry_run))
+
+/*
+ * The groups, from the .rodata map's one value: the skeleton's layout,
+ * possibly followed by other read-only data of the object.
+ */
 static int read_rodata(struct prio_view *v, int fd, const char *pin_path,
 		       char *err, size_t errlen)
 {
-	struct prio_bpf__rodata ro;
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info), zero = 0;
+	struct prio_bpf__rodata *ro;
+	void *value;
+	int r = 0;
 
 	if (bpf_map_get_info_by_fd(fd, &info, &len) < 0)
 		return prio_fail(err, errlen, -errno, "cannot read map %s/%s: "
 				 "%s", pin_path, PRIO_PIN_RODATA, strerror(errno));
-	if (info.value_size != sizeof(ro) ||
-	    bpf_map_lookup_elem(fd, &zero, &ro) < 0 ||
-	    ro.prio_nr_groups > PRIO_MAX_GROUPS)
+	if (info.value_size < RODATA_MIN_SIZE)
 		return prio_fail(err, errlen, -EPROTO, "the pins at %s were "
 				 "made by another version of memcg-prio",
 				 pin_path);
-	v->n_groups = ro.prio_nr_groups;
-	v->dry_run = ro.dry_run;
-	memcpy(v->groups, ro.prio_groups, sizeof(v->groups));
+	/* The map's value is not padded to the struct's alignment. */
+	value = calloc(1, info.value_size > sizeof(*ro) ? info.value_size :
+						       sizeof(*ro));
+	if (!value)
+		return prio_fail(err, errlen, -ENOMEM, "out of memory");
+	ro = value;
+	if (bpf_map_lookup_elem(fd, &zero, value) < 0)
+		r = prio_fail(err, errlen, -errno, "cannot read map %s/%s: %s",
+			      pin_path, PRIO_PIN_RODATA, strerror(errno));
+	else if (ro->prio_nr_groups > PRIO_MAX_GROUPS)
+		r = prio_fail(err, errlen, -EPROTO, "the pins at %s were made "
+			      "by another version of memcg-prio", pin_path);
+	if (!r) {
+		v->n_groups = ro->prio_nr_groups;
+		v->dry_run = ro->dry_run;
+		memcpy(v->groups, ro->prio_groups, sizeof(v->groups));
+	}
+	free(value);
 	for (uint32_t i = 0; i < v->n_groups; i++) {
 		v->groups[i].name[PRIO_NAME_LEN - 1] = '\0';
 		v->groups[i].path[PRIO_PATH_LEN - 1] = '\0';
 	}
-	return 0;
+	return r;
 }
 
 static int open_map(const char *pin_path, const char *rel, int *ret_fd,
