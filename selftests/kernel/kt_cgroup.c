@@ -16,6 +16,14 @@
 const char *kt_cgroup_root = "/sys/fs/cgroup";
 static char base[PATH_MAX];
 
+/* dst = a/b; -ENAMETOOLONG if it does not fit PATH_MAX. */
+static int join(char *dst, const char *a, const char *b)
+{
+	int n = snprintf(dst, PATH_MAX, "%s/%s", a, b);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
 static int write_file(const char *path, const char *value)
 {
 	int fd, ret = 0;
@@ -33,7 +41,8 @@ int kt_cg_write(const char *path, const char *file, const char *value)
 {
 	char p[PATH_MAX];
 
-	snprintf(p, sizeof(p), "%s/%s", path, file);
+	if (join(p, path, file))
+		return -ENAMETOOLONG;
 	return write_file(p, value);
 }
 
@@ -50,8 +59,8 @@ static void remove_tree(const char *path)
 
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-		remove_tree(child);
+		if (!join(child, path, de->d_name))
+			remove_tree(child);
 	}
 	closedir(d);
 	if (rmdir(path) < 0 && errno != ENOENT)
@@ -62,7 +71,8 @@ int kt_setup(void)
 {
 	int err;
 
-	snprintf(base, sizeof(base), "%s/memcg-bpf-test", kt_cgroup_root);
+	if (join(base, kt_cgroup_root, "memcg-bpf-test"))
+		return -ENAMETOOLONG;
 	remove_tree(base);
 	err = kt_cg_write(kt_cgroup_root, "cgroup.subtree_control", "+memory");
 	if (err) {
@@ -87,8 +97,9 @@ int kt_cg_create(const char *rel, char *ret_path)
 	char path[PATH_MAX], parent[PATH_MAX], *slash;
 	int err;
 
-	snprintf(path, sizeof(path), "%s/%s", base, rel);
-	snprintf(parent, sizeof(parent), "%s", path);
+	if (join(path, base, rel))
+		return -ENAMETOOLONG;
+	memcpy(parent, path, sizeof(parent));
 	slash = strrchr(parent, '/');
 	*slash = '\0';
 	err = kt_cg_write(parent, "cgroup.subtree_control", "+memory");
@@ -101,7 +112,7 @@ int kt_cg_create(const char *rel, char *ret_path)
 		fprintf(stderr, "cannot create %s: %s\n", path, strerror(errno));
 		return -errno;
 	}
-	snprintf(ret_path, PATH_MAX, "%s", path);
+	memcpy(ret_path, path, PATH_MAX);
 	return 0;
 }
 
@@ -130,7 +141,8 @@ long long kt_cg_read_key(const char *path, const char *file, const char *key)
 	long long v, ret = -1;
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/%s", path, file);
+	if (join(p, path, file))
+		return -1;
 	f = fopen(p, "re");
 	if (!f)
 		return -1;
@@ -150,7 +162,8 @@ long long kt_cg_read_u64(const char *path, const char *file)
 	long long v = -1;
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/%s", path, file);
+	if (join(p, path, file))
+		return -1;
 	f = fopen(p, "re");
 	if (!f)
 		return -1;

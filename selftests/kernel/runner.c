@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kt.h"
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
 	qsort(tests, nr_tests, sizeof(tests[0]), by_name);
 	for (int i = 0; i < nr_tests; i++) {
 		const struct kt_test *t = tests[i];
+		struct timespec t0, t1;
 		enum kt_result r;
 
 		if (!selected(t->name, filters, nr_filters))
@@ -102,10 +104,13 @@ int main(int argc, char **argv)
 			failed++;
 			continue;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = t->run();
 		kt_teardown();
-		printf("%s %s\n", r == KT_PASS ? "PASS" : r == KT_SKIP ? "SKIP" : "FAIL",
-		       t->name);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("%s %s (%.1f s)\n",
+		       r == KT_PASS ? "PASS" : r == KT_SKIP ? "SKIP" : "FAIL", t->name,
+		       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 		fflush(stdout);
 		passed += r == KT_PASS;
 		failed += r == KT_FAIL;

@@ -30,7 +30,7 @@ KT_TEST(attach_btf_has_memcg_bpf_ops, "struct memcg_bpf_ops and its hooks are in
 		const struct btf_member *m = btf_members(t);
 		int found = 0;
 
-		for (int j = 0; j < btf_vlen(t); j++, m++)
+		for (unsigned int j = 0; j < btf_vlen(t); j++, m++)
 			found |= !strcmp(btf__name_by_offset(btf, m->name_off), members[i]);
 		if (!found)
 			fprintf(stderr, "member %s missing\n", members[i]);
@@ -100,7 +100,7 @@ KT_TEST(attach_rejects_bad_input, "unknown flags, non-cgroup fds and cgroups wit
 {
 	struct memcg_ops_test *skel;
 	struct bpf_link *link;
-	char cg[PATH_MAX], nomem[PATH_MAX];
+	char cg[PATH_MAX], nomem[PATH_MAX + 8];
 	int cg_fd, root_fd, nomem_fd;
 
 	KT_ASSERT(!kt_cg_create("b", cg));

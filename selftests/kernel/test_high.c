@@ -9,8 +9,9 @@
 #include "kt_cgroup.h"
 #include "kt_ops.h"
 
-#define ALLOC_MB 64
-#define PENALTY_PAGES 1024
+/* Small: every charge batch reclaims PENALTY_PAGES, slow under TCG+KASAN. */
+#define ALLOC_MB 8
+#define PENALTY_PAGES 64
 
 struct high_sample {
 	long long high, pgscan;
