@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hook-overhead: the cost of memcg_bpf_ops on a charge-heavy loop.
+ *
+ * In a fresh cgroup, a child maps, touches and unmaps anonymous memory in a
+ * loop (every page is charged and uncharged).  The loop runs ROUNDS times
+ * in each configuration, alternating: nothing attached, then a
+ * memcg_bpf_ops attached to the cgroup whose hook returns 0.  Prints the
+ * median time of each and their ratio.  A benchmark, not a test: it asserts
+ * nothing.
+ *
+ * Usage: hook-overhead [-r ROUNDS] [-m MB] [-c CGROUP_DIR]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "hook_overhead.skel.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int write_str(const char *dir, const char *file, const char *s)
+{
+	char path[4200];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* One measurement: a child in CG charges MB megabytes ITERS times. */
+static double run_loop(const char *cg, size_t mb, int iters)
+{
+	double t0 = now_s();
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		size_t len = mb << 20;
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (write_str(cg, "cgroup.procs", buf))
+			_exit(2);
+		for (int i = 0; i < iters; i++) {
+			char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p == MAP_FAILED)
+				_exit(1);
+			for (size_t off = 0; off < len; off += 4096)
+				p[off] = 1;
+			munmap(p, len);
+		}
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return now_s() - t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cg = "/sys/fs/cgroup/memcg-prio-bench";
+	int rounds = 7, iters = 8, c, cg_fd;
+	double base[64], hooked[64];
+	struct hook_overhead *skel;
+	size_t mb = 64;
+	__u64 calls = 0;
+
+	while ((c = getopt(argc, argv, "r:m:c:i:")) != -1) {
+		switch (c) {
+		case 'r': rounds = atoi(optarg); break;
+		case 'm': mb = strtoul(optarg, NULL, 0); break;
+		case 'c': cg = optarg; break;
+		case 'i': iters = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP]\n");
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > 64) {
+		fprintf(stderr, "hook-overhead: rounds must be 1..64\n");
+		return 2;
+	}
+	if (mkdir(cg, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "hook-overhead: cannot create %s: %s\n", cg, strerror(errno));
+		return 1;
+	}
+	cg_fd = open(cg, O_RDONLY | O_DIRECTORY);
+	skel = hook_overhead__open_and_load();
+	if (cg_fd < 0 || !skel) {
+		fprintf(stderr, "hook-overhead: setup failed: %s\n", strerror(errno));
+		return 1;
+	}
+
+	run_loop(cg, mb, 1);	/* warm up */
+	for (int r = 0; r < rounds; r++) {
+		LIBBPF_OPTS(bpf_struct_ops_opts, opts, .flags = BPF_F_CGROUP_FD,
+			    .target_fd = cg_fd);
+		struct bpf_link *link;
+
+		base[r] = run_loop(cg, mb, iters);
+		link = bpf_map__attach_struct_ops_opts(skel->maps.zero_ops, &opts);
+		if (!link) {
+			fprintf(stderr, "hook-overhead: attach: %s\n", strerror(errno));
+			return 1;
+		}
+		hooked[r] = run_loop(cg, mb, iters);
+		bpf_link__destroy(link);
+		if (base[r] < 0 || hooked[r] < 0) {
+			fprintf(stderr, "hook-overhead: loop failed\n");
+			return 1;
+		}
+	}
+	calls = skel->bss->calls;
+	printf("charge loop: %d x (%d x %zu MiB map-touch-unmap), %d rounds\n",
+	       1, iters, mb, rounds);
+	printf("median without ops:       %.3f s\n", median(base, rounds));
+	printf("median with ops (ret 0):  %.3f s  (hook calls: %llu)\n",
+	       median(hooked, rounds), (unsigned long long)calls);
+	printf("ratio with/without:       %.3f\n", median(hooked, rounds) / median(base, rounds));
+	hook_overhead__destroy(skel);
+	close(cg_fd);
+	rmdir(cg);
+	return 0;
+}
