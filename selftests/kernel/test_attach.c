@@ -136,3 +136,41 @@ KT_TEST(attach_rejects_bad_input, "unknown flags, non-cgroup fds and cgroups wit
 	memcg_ops_test__destroy(skel);
 	return KT_PASS;
 }
+
+KT_TEST(attach_update_swaps_ops, "bpf_link__update_map() swaps the ops of an attached link")
+{
+	struct memcg_ops_test *a, *b;
+	struct bpf_link_info info = {};
+	struct bpf_map_info binfo = {};
+	__u32 len = sizeof(info), blen = sizeof(binfo);
+	struct bpf_link *link;
+	char cg[PATH_MAX];
+	__u64 calls;
+
+	KT_ASSERT(!kt_cg_create("u", cg));
+	a = kt_ops_load(kt_cg_id(cg), 0);
+	b = kt_ops_load(kt_cg_id(cg), 0);
+	KT_ASSERT(a && b);
+	link = kt_ops_attach(a, cg, BPF_F_CGROUP_FD);
+	KT_ASSERT(link);
+
+	KT_ASSERT(!kt_cg_run_alloc(cg, 4, 1));
+	KT_ASSERT_CMP(a->bss->pages_calls, >, 0);
+	KT_ASSERT_CMP(b->bss->pages_calls, ==, 0);
+
+	KT_ASSERT(!bpf_link__update_map(link, b->maps.test_ops));
+	KT_ASSERT(!bpf_link_get_info_by_fd(bpf_link__fd(link), &info, &len));
+	KT_ASSERT(!bpf_map_get_info_by_fd(bpf_map__fd(b->maps.test_ops), &binfo, &blen));
+	KT_ASSERT_CMP(info.struct_ops.map_id, ==, binfo.id);
+	KT_ASSERT_CMP(info.struct_ops.cgroup_id, ==, kt_cg_id(cg));
+
+	calls = a->bss->pages_calls;
+	KT_ASSERT(!kt_cg_run_alloc(cg, 4, 1));
+	KT_ASSERT_CMP(a->bss->pages_calls, ==, calls);
+	KT_ASSERT_CMP(b->bss->pages_calls, >, 0);
+
+	bpf_link__destroy(link);
+	memcg_ops_test__destroy(a);
+	memcg_ops_test__destroy(b);
+	return KT_PASS;
+}
