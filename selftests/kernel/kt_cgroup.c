@@ -67,24 +67,30 @@ static void remove_tree(const char *path)
 		fprintf(stderr, "cannot remove %s: %s\n", path, strerror(errno));
 }
 
+/* mkdir PATH after enabling the memory controller in PARENT. */
+static int create_below(const char *parent, const char *path)
+{
+	int err = kt_cg_write(parent, "cgroup.subtree_control", "+memory");
+
+	if (err) {
+		fprintf(stderr, "cannot enable memory controller in %s: %s\n",
+			parent, strerror(-err));
+		return err;
+	}
+	if (mkdir(path, 0755) < 0) {
+		err = -errno;
+		fprintf(stderr, "cannot create %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
 int kt_setup(void)
 {
-	int err;
-
 	if (join(base, kt_cgroup_root, "memcg-bpf-test"))
 		return -ENAMETOOLONG;
 	remove_tree(base);
-	err = kt_cg_write(kt_cgroup_root, "cgroup.subtree_control", "+memory");
-	if (err) {
-		fprintf(stderr, "cannot enable memory controller in %s: %s\n",
-			kt_cgroup_root, strerror(-err));
-		return err;
-	}
-	if (mkdir(base, 0755) < 0) {
-		fprintf(stderr, "cannot create %s: %s\n", base, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return create_below(kt_cgroup_root, base);
 }
 
 void kt_teardown(void)
@@ -102,16 +108,9 @@ int kt_cg_create(const char *rel, char *ret_path)
 	memcpy(parent, path, sizeof(parent));
 	slash = strrchr(parent, '/');
 	*slash = '\0';
-	err = kt_cg_write(parent, "cgroup.subtree_control", "+memory");
-	if (err) {
-		fprintf(stderr, "cannot enable memory controller in %s: %s\n",
-			parent, strerror(-err));
+	err = create_below(parent, path);
+	if (err)
 		return err;
-	}
-	if (mkdir(path, 0755) < 0) {
-		fprintf(stderr, "cannot create %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
 	memcpy(ret_path, path, PATH_MAX);
 	return 0;
 }
