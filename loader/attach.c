@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,13 +200,16 @@ static int relation(const char *cgroup_root, const char *path, uint64_t id,
 
 	snprintf(up, sizeof(up), "%s", path);
 	for (int level = 0;; level++) {
+		char *slash;
+
 		if (stat(up, &st) == 0 && st.st_ino == id) {
 			snprintf(where, len, "%s", up);
 			return -level;
 		}
-		if (strcmp(up, cgroup_root) == 0 || strcmp(up, "/") == 0)
+		slash = strrchr(up, '/');
+		if (strcmp(up, cgroup_root) == 0 || !slash || slash == up)
 			break;
-		snprintf(up, sizeof(up), "%s", dirname(up));
+		*slash = '\0';
 	}
 	if (prio_cgroup_find_id(path, id, where, len) == 0)
 		return 1;

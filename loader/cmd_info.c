@@ -79,31 +79,35 @@ static void print_plan(const struct prio_ctx *ctx)
 	}
 }
 
-/* With a policy attached: could --attach replace it? */
-static void check_replace(struct prio_ctx *ctx, bool have_plan)
+/* With a policy attached: could --attach replace it?  -1 if not. */
+static int check_replace(struct prio_ctx *ctx, bool have_plan)
 {
 	static struct prio_group_cfg old[PRIO_MAX_GROUPS];
 	static struct prio_diff d;
 	struct prio_view v;
 
+	int r;
+
 	printf("a policy is attached (pinned at %s)", ctx->pin_path);
 	if (!have_plan || geteuid() != 0) {
 		printf(": --attach would try to replace it\n");
-		return;
+		return 0;
 	}
-	if (prio_view_open_pins(&v, ctx->pin_path, ctx->err,
-				sizeof(ctx->err)) < 0) {
-		printf(", but --attach could not replace it: %s\n", ctx->err);
-		return;
+	r = prio_view_open_pins(&v, ctx->pin_path, ctx->err, sizeof(ctx->err));
+	if (!r) {
+		prio_view_live_groups(&v, ctx->kernel.abi, old);
+		r = prio_plan_diff(old, v.n_groups, ctx->config, ctx->plan, &d,
+				   ctx->err, sizeof(ctx->err));
+		prio_view_close(&v);
 	}
-	prio_view_live_groups(&v, ctx->kernel.abi, old);
-	if (prio_plan_diff(old, v.n_groups, ctx->config, ctx->plan, &d,
-			   ctx->err, sizeof(ctx->err)) < 0)
-		printf(", but --attach could not replace it: %s\n", ctx->err);
-	else
-		printf(": --attach would replace it, keeping %u links, adding "
-		       "%u, removing %u\n", d.n_keep, d.n_add, d.n_drop);
-	prio_view_close(&v);
+	if (r < 0) {
+		printf("\n");
+		log_err("--attach could not replace it: %s", ctx->err);
+		return -1;
+	}
+	printf(": --attach would replace it, keeping %u links, adding %u, "
+	       "removing %u\n", d.n_keep, d.n_add, d.n_drop);
+	return 0;
 }
 
 /* The checks of --check that need the cgroups to exist. */
@@ -150,8 +154,11 @@ int prio_cmd_check(const struct prio_args *a)
 		r = PRIO_EXIT_FAILURE;
 		goto out;
 	}
-	if (prio_pins_present(ctx.pin_path))
-		check_replace(&ctx, missing == 0);
+	if (prio_pins_present(ctx.pin_path) &&
+	    check_replace(&ctx, missing == 0) < 0) {
+		r = PRIO_EXIT_FAILURE;
+		goto out;
+	}
 	if (geteuid() != 0)
 		log_warn("not root: --attach will need root");
 	printf("%s: fine: %u groups, kernel %s with memcg_bpf_ops\n",

@@ -164,11 +164,14 @@ static void json_group(const struct prio_status *st,
 		link_state(g), g->link.id,
 		(g->cfg.link_flags & PRIO_LINK_OVERRIDE) ? "true" : "false");
 	fprintf(out, ",\"pressure\":{\"pressed\":%s,\"remaining_ms\":%" PRIu64
-		",\"last_level\":\"%s\",\"severity\":%u,\"total_ms\":%" PRIu64
-		"}", g->pressed ? "true" : "false",
-		g->pressed ? ms(g->state.pressured_until_ns - st->now_ns) : 0,
-		level_name(g->state.last_level), g->state.severity,
-		ms(g->state.pressure_ns));
+		",\"last_level\":", g->pressed ? "true" : "false",
+		g->pressed ? ms(g->state.pressured_until_ns - st->now_ns) : 0);
+	if (g->stats[PRIO_STAT_WINDOWS])
+		json_str(level_name(g->state.last_level), out);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"severity\":%u,\"total_ms\":%" PRIu64 "}",
+		g->state.severity, ms(g->state.pressure_ns));
 	fputs(",\"throttled\":", out);
 	if (g->state.last_throttled_ns) {
 		fprintf(out, "{\"now\":%s,\"by\":", g->throttled ? "true" : "false");

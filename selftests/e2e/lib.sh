@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Helpers of selftests/e2e/run: assertions, cgroups, workloads, and reading
+# memcg-prio's state.  Sourced; expects P (memcg-prio), BPFTOOL, E2E (the
+# test cgroup root) and PIN (the pin path of the tests' configs).
+
+CG=/sys/fs/cgroup
+
+# --- assertions: each test runs in a subshell, a failure ends it ---------
+
+fail() {
+	echo "FAILED: $*" >&2
+	exit 1
+}
+
+# run CMD...: stdout in $OUT, stderr in $ERR, exit status in $RC.
+run() {
+	local o e
+	o=$(mktemp) e=$(mktemp)
+	"$@" >"$o" 2>"$e"
+	RC=$?
+	OUT=$(<"$o") ERR=$(<"$e")
+	rm -f "$o" "$e"
+	echo "+ $* (exit $RC)" >&2
+	[[ -z $OUT ]] || sed 's/^/  out: /' <<<"$OUT" >&2
+	[[ -z $ERR ]] || sed 's/^/  err: /' <<<"$ERR" >&2
+}
+
+# expect_rc N CMD...: run and check the exit status.
+expect_rc() {
+	local want=$1
+	shift
+	run "$@"
+	[[ $RC -eq $want ]] || fail "'$*' exited $RC, not $want"
+}
+
+# expect_match REGEX TEXT [WHAT]
+expect_match() {
+	[[ $2 =~ $1 ]] || fail "${3:-output} does not match /$1/: $2"
+}
+
+expect_no_match() {
+	[[ ! $2 =~ $1 ]] || fail "${3:-output} matches /$1/: $2"
+}
+
+# expect_eq A B WHAT
+expect_eq() {
+	[[ $1 == "$2" ]] || fail "$3: '$1', expected '$2'"
+}
+
+# wait_for SECONDS WHAT CMD...: poll CMD every half second until it
+# succeeds.  The limit only guards against hangs: slow TCG guests get
+# minutes; what is asserted is the counters, never the time taken.
+wait_for() {
+	local limit=$1 what=$2 t
+	shift 2
+	for ((t = 0; t < limit * 2; t++)); do
+		"$@" && return 0
+		sleep 0.5
+	done
+	fail "timed out after ${limit}s waiting for: $what"
+}
+
+# --- cgroups --------------------------------------------------------------
+
+# mkcg PATH...: make cgroups below $CG, enabling the memory controller on
+# the way down so that each has one of its own.
+mkcg() {
+	local path rel dir part
+	for path in "$@"; do
+		rel=${path#"$CG"/}
+		dir=$CG
+		for part in ${rel//\// }; do
+			grep -qw memory "$dir/cgroup.subtree_control" ||
+				echo +memory >"$dir/cgroup.subtree_control" ||
+				fail "cannot enable memory in $dir"
+			dir=$dir/$part
+			[[ -d $dir ]] || mkdir "$dir" || fail "cannot make $dir"
+		done
+	done
+}
+
+# The value of KEY in a flat-keyed cgroup file (memory.events...).
+cg_key() {
+	local file=$1 key=$2 k v
+	while read -r k v; do
+		[[ $k == "$key" ]] && { echo "$v"; return 0; }
+	done <"$file"
+	echo 0
+}
+
+# High events of a cgroup, its subtree included / itself only.
+high_events() { cg_key "$1/memory.events" high; }
+high_events_local() { cg_key "$1/memory.events.local" high; }
+
+# Kill everything in the subtree of a cgroup and wait until it is empty.
+cg_empty() {
+	[[ -e $1/cgroup.kill ]] || return 0
+	echo 1 >"$1/cgroup.kill"
+	wait_for 60 "$1 empty" cg_unpopulated "$1"
+}
+
+cg_unpopulated() { [[ $(cg_key "$1/cgroup.events" populated) == 0 ]]; }
+
+# Remove a cgroup subtree, deepest first.
+cg_remove() {
+	[[ -d $1 ]] || return 0
+	cg_empty "$1"
+	find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+	[[ ! -d $1 ]] || fail "cannot remove $1"
+}
+
+# --- workloads (stress-ng) --------------------------------------------------
+
+# spawn CGROUP CMD...: run CMD in CGROUP, in the background.
+spawn() {
+	local cg=$1
+	shift
+	( echo "$BASHPID" >"$cg/cgroup.procs" && exec "$@" ) >/dev/null 2>&1 &
+}
+
+# A steady allocator: maps, touches and unmaps 32M, over and over, so
+# that it keeps charging its cgroup.
+allocator() {
+	spawn "$1" stress-ng --vm 1 --vm-bytes 32M --vm-method write64 -t 3600
+}
+
+# A process that keeps touching MB of memory: with memory.max below that,
+# its cgroup reclaims without a break (swapping to zram).
+toucher() {
+	spawn "$1" stress-ng --vm 1 --vm-bytes "${2}M" --vm-keep \
+		--vm-method write64 -t 3600
+}
+
+# --- memcg-prio's state -----------------------------------------------------
+
+# status_json [PIN]: --status --json of the policy pinned at PIN into $JSON.
+status_json() {
+	JSON=$("$P" --status --json -p "${1:-$PIN}" 2>/dev/null)
+}
+
+# jget FILTER: a jq filter over $JSON.
+jget() {
+	jq -r "$1" <<<"$JSON"
+}
+
+# gstat GROUP COUNTER [PIN]: a counter of a group, fresh.
+gstat() {
+	status_json "${3:-$PIN}"
+	jget ".groups[] | select(.name == \"$1\") | .counters.$2"
+}
+
+# glink GROUP FIELD: the link state or id of a group, fresh.
+glink() {
+	status_json
+	jget ".groups[] | select(.name == \"$1\") | .link.$2"
+}
+
+# How many links of memcg-prio's programs and struct_ops maps exist.
+our_links() {
+	local maps progs
+	maps=$("$BPFTOOL" -j map show | jq -c '[.[] | select(.name == "prio_ops") | .id]')
+	progs=$("$BPFTOOL" -j prog show | jq -c '[.[] | select(.name | startswith("prio_")) | .id]')
+	"$BPFTOOL" -j link show | jq --argjson m "$maps" --argjson p "$progs" \
+		'[.[] | select((.type == "struct_ops" and (.map_id as $i | $m | index($i)) != null)
+			or ((.prog_id // 0) as $i | $p | index($i)) != null)] | length'
+}
+
+no_links_left() { [[ $(our_links) == 0 ]]; }
+
+# Nothing of ours: no pins, no links.
+expect_nothing_attached() {
+	local pin
+	for pin in "$@"; do
+		[[ ! -e $pin ]] || fail "pins left at $pin: $(ls -R "$pin")"
+		[[ ! -e $pin-new ]] || fail "pins left at $pin-new"
+	done
+	wait_for 30 "memcg-prio's links to go" no_links_left
+}
+
+# write_config FILE [GLOBAL-LINES]: [global] with the tests' pin path, then
+# the group sections read from stdin.
+write_config() {
+	{
+		echo "[global]"
+		echo "pin_path = $PIN"
+		[[ -z ${2:-} ]] || echo "$2"
+		cat
+	} >"$1"
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * memcg-prio's command line (loader/cmdline.c): what each good command
+ * line means, and that a bad one gives exactly one line and exit code 2.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "cmdline.h"
+
+#define MAX_ARGS 16
+
+static struct prio_args args;
+static char errbuf[1024];
+
+/* Parse the NULL-terminated arguments after "memcg-prio". */
+static int parse(const char *first, ...)
+{
+	char *argv[MAX_ARGS + 2] = { "memcg-prio" };
+	int argc = 1, r;
+	va_list ap;
+	FILE *err;
+
+	va_start(ap, first);
+	for (const char *a = first; a && argc <= MAX_ARGS; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	memset(errbuf, 0, sizeof(errbuf));
+	err = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
+	assert_non_null(err);
+	memset(&args, 0xaa, sizeof(args));
+	r = prio_cmdline_parse(argc, argv, &args, err);
+	fclose(err);
+	return r;
+}
+
+static void bad(const char *line, const char *first, ...)
+{
+	char *argv[MAX_ARGS + 2] = { "memcg-prio" };
+	char want[512];
+	int argc = 1;
+	va_list ap;
+	FILE *err;
+
+	va_start(ap, first);
+	for (const char *a = first; a && argc <= MAX_ARGS; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	memset(errbuf, 0, sizeof(errbuf));
+	err = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
+	assert_non_null(err);
+	assert_int_equal(prio_cmdline_parse(argc, argv, &args, err),
+			 PRIO_EXIT_USAGE);
+	fclose(err);
+	snprintf(want, sizeof(want), "memcg-prio: %s (see --help)\n", line);
+	assert_string_equal(errbuf, want);
+}
+
+static void test_commands(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--attach", "-c", "/x.ini", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_ATTACH);
+	assert_string_equal(args.config, "/x.ini");
+	assert_false(args.dry_run);
+	assert_null(args.pin_path);
+	assert_int_equal(args.verbose, 0);
+
+	assert_int_equal(parse("-a", "-n", "-vv", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_ATTACH);
+	assert_true(args.dry_run);
+	assert_null(args.config);
+	assert_int_equal(args.verbose, 2);
+
+	assert_int_equal(parse("--status", "--json", "-p", "/sys/fs/bpf/x", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_STATUS);
+	assert_true(args.json);
+	assert_string_equal(args.pin_path, "/sys/fs/bpf/x");
+
+	assert_int_equal(parse("--detach", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_DETACH);
+	assert_int_equal(parse("--check", "--config=/y", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_CHECK);
+	assert_string_equal(args.config, "/y");
+	assert_int_equal(parse("-f", "--dry-run", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_FOREGROUND);
+	assert_int_equal(parse("--dump-config", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_DUMP_CONFIG);
+	/* A command given twice is fine; unique prefixes too. */
+	assert_int_equal(parse("-s", "--status", NULL), 0);
+	assert_int_equal(parse("--det", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_DETACH);
+	assert_string_equal(errbuf, "");
+}
+
+static void test_help_version(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("--help", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_HELP);
+	assert_int_equal(parse("-V", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_VERSION);
+	/* Help wins over what else is wrong. */
+	assert_int_equal(parse("-h", "--json", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_HELP);
+}
+
+static void test_bad(void **state)
+{
+	(void)state;
+	bad("unknown option '--bogus'", "--bogus", NULL);
+	bad("unknown option '--bogus=1'", "--attach", "--bogus=1", NULL);
+	bad("unknown option '-x'", "-x", NULL);
+	bad("unknown option '-x'", "-vx", NULL);
+	bad("ambiguous option '--d'", "--d", NULL);
+	bad("option '-c' needs a value", "--attach", "-c", NULL);
+	bad("option '--config' needs a value", "--attach", "--config", NULL);
+	bad("option '--attach=yes' takes no value", "--attach=yes", NULL);
+	bad("--attach and --detach cannot be combined", "-a", "-d", NULL);
+	bad("--status and --foreground cannot be combined", "-s", "-f", NULL);
+	bad("no command given: use --attach, --detach, --status, --check, "
+	    "--foreground or --dump-config", NULL);
+	bad("no command given: use --attach, --detach, --status, --check, "
+	    "--foreground or --dump-config", "-c", "/x", NULL);
+	bad("--dry-run goes with --attach or --foreground", "-s", "-n", NULL);
+	bad("--json goes with --status", "-a", "-j", NULL);
+	bad("unexpected argument 'now'", "--attach", "now", NULL);
+}
+
+static void test_help_text(void **state)
+{
+	static const char *const words[] = {
+		"--attach", "--detach", "--status", "--check", "--foreground",
+		"--dump-config", "--config FILE", "--pin-path DIR", "--dry-run",
+		"--json", "--verbose", "--version", "--help", "Examples:",
+		PRIO_DEFAULT_CONFIG,
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(out);
+	prio_cmdline_help(out);
+	fclose(out);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strstr(text, words[i]))
+			fail_msg("--help lacks '%s'", words[i]);
+	/* Lines fit a terminal. */
+	for (char *line = text, *nl; (nl = strchr(line, '\n')); line = nl + 1)
+		if (nl - line > 79)
+			fail_msg("--help line longer than 79: %.*s",
+				 (int)(nl - line), line);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_help_version),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_help_text),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The policy's arithmetic (policy/prio_math.h), which the BPF program
+ * compiles too: reclaim inefficiency, vmpressure levels, window severity,
+ * penalty scaling and clamping, and the accounting of pressure time.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "policy/prio_math.h"
+
+static struct prio_group_cfg level_cfg(uint32_t level, uint32_t window)
+{
+	return (struct prio_group_cfg){ .trigger = PRIO_TRIGGER_LEVEL,
+					.level = level, .window_pages = window };
+}
+
+static void test_inefficiency(void **state)
+{
+	(void)state;
+	assert_int_equal(prio_inefficiency_pct(0, 0), 0);
+	assert_int_equal(prio_inefficiency_pct(100, 100), 0);
+	assert_int_equal(prio_inefficiency_pct(100, 40), 60);
+	assert_int_equal(prio_inefficiency_pct(512, 0), 100);
+	/* Steal of an earlier batch may exceed this window's scans. */
+	assert_int_equal(prio_inefficiency_pct(100, 150), 0);
+	/* No overflow with huge windows. */
+	assert_int_equal(prio_inefficiency_pct(1ULL << 56, 1ULL << 55), 50);
+}
+
+static void test_levels(void **state)
+{
+	(void)state;
+	assert_int_equal(prio_level_of(0, 0), 0);
+	assert_int_equal(prio_level_of(100, 41), 0);	/* 59 % */
+	assert_int_equal(prio_level_of(100, 40), 1);	/* 60 % */
+	assert_int_equal(prio_level_of(100, 6), 1);	/* 94 % */
+	assert_int_equal(prio_level_of(100, 5), 2);	/* 95 % */
+	assert_int_equal(prio_level_of(100, 0), 2);
+}
+
+static void test_severity_level(void **state)
+{
+	struct prio_group_cfg low = level_cfg(0, 512);
+	struct prio_group_cfg medium = level_cfg(1, 512);
+	struct prio_group_cfg critical = level_cfg(2, 512);
+
+	(void)state;
+	/* A window is not full before window_pages scans. */
+	assert_int_equal(prio_window_severity(&low, 511, 0), 0);
+	assert_int_equal(prio_window_severity(&low, 512, 512), 1);
+	/* Below the configured level: no pressure. */
+	assert_int_equal(prio_window_severity(&medium, 512, 300), 0);
+	/* At the level: 1; each level above doubles. */
+	assert_int_equal(prio_window_severity(&medium, 1000, 400), 1);
+	assert_int_equal(prio_window_severity(&medium, 1000, 10), 2);
+	assert_int_equal(prio_window_severity(&low, 1000, 400), 2);
+	assert_int_equal(prio_window_severity(&low, 1000, 0), 4);
+	assert_int_equal(prio_window_severity(&critical, 1000, 60), 0);
+	assert_int_equal(prio_window_severity(&critical, 1000, 50), 1);
+}
+
+static void test_severity_scan(void **state)
+{
+	struct prio_group_cfg c = { .trigger = PRIO_TRIGGER_SCAN,
+				    .scan_threshold_pages = 100 };
+	struct prio_group_cfg off = { .trigger = PRIO_TRIGGER_SCAN };
+
+	(void)state;
+	assert_int_equal(prio_window_severity(&off, 1000000, 0), 0);
+	assert_int_equal(prio_window_severity(&c, 99, 0), 0);
+	/* The raw trigger ignores how much was reclaimed. */
+	assert_int_equal(prio_window_severity(&c, 100, 100), 1);
+	assert_int_equal(prio_window_severity(&c, 350, 0), 3);
+	assert_int_equal(prio_window_severity(&c, 1ULL << 40, 0),
+			 PRIO_SEVERITY_MAX);
+}
+
+static void test_window_expired(void **state)
+{
+	struct prio_group_cfg c = { .window_ms = 1000 };
+	uint64_t t0 = 5 * PRIO_NS_PER_MS;
+
+	(void)state;
+	assert_false(prio_window_expired(&c, t0, t0));
+	assert_false(prio_window_expired(&c, t0, t0 + 1000 * PRIO_NS_PER_MS - 1));
+	assert_true(prio_window_expired(&c, t0, t0 + 1000 * PRIO_NS_PER_MS));
+	/* A window that never started (0) is over at once. */
+	assert_true(prio_window_expired(&c, 0, 2000 * PRIO_NS_PER_MS));
+}
+
+static void test_penalty(void **state)
+{
+	struct prio_group_cfg fixed = { .penalty_pages = 1024,
+					.penalty_max_pages = 4096 };
+	struct prio_group_cfg scaled = fixed;
+
+	(void)state;
+	scaled.penalty_scaling = 1;
+	assert_int_equal(prio_penalty_pages(&fixed, 1), 1024);
+	assert_int_equal(prio_penalty_pages(&fixed, 8), 1024);
+	assert_int_equal(prio_penalty_pages(&scaled, 0), 1024);
+	assert_int_equal(prio_penalty_pages(&scaled, 1), 1024);
+	assert_int_equal(prio_penalty_pages(&scaled, 2), 2048);
+	assert_int_equal(prio_penalty_pages(&scaled, 4), 4096);
+	/* Clamped at penalty_max_pages. */
+	assert_int_equal(prio_penalty_pages(&scaled, 64), 4096);
+	scaled.penalty_pages = scaled.penalty_max_pages = 1048576;
+	assert_int_equal(prio_penalty_pages(&scaled, PRIO_SEVERITY_MAX), 1048576);
+}
+
+static void test_pressure_extension(void **state)
+{
+	(void)state;
+	/* Pressure over long ago: all of the new stretch counts. */
+	assert_int_equal(prio_pressure_extension(100, 1000, 2000), 1000);
+	/* Still on until 1500: only 1500..2500 is new. */
+	assert_int_equal(prio_pressure_extension(1500, 1000, 2500), 1000);
+	/* Already covered. */
+	assert_int_equal(prio_pressure_extension(3000, 1000, 2500), 0);
+	assert_int_equal(prio_pressure_extension(0, 0, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inefficiency),
+		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_severity_level),
+		cmocka_unit_test(test_severity_scan),
+		cmocka_unit_test(test_window_expired),
+		cmocka_unit_test(test_penalty),
+		cmocka_unit_test(test_pressure_extension),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
