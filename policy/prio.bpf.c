@@ -22,8 +22,9 @@
  *   inefficiency (scanned - reclaimed) / scanned; a window at or above the
  *   configured level (low 0%, medium 60%, critical 95%) is pressure.
  *   "scan" (the RFC sample's signal) is pressure once scan_threshold_pages
- *   pages are scanned within window_ms.  Pressure holds for hold_ms after
- *   the last pressured window.
+ *   pages are scanned within window_ms; a window that runs out first is
+ *   dropped when the next batch comes, which starts a new one.  Pressure
+ *   holds for hold_ms after the last pressured window.
  *
  * - A memcg_bpf_ops struct_ops, attached by the loader to every group that
  *   some other group outranks: its memcg_nr_pages_over_high hook finds the
@@ -32,7 +33,8 @@
  *   asked, at most penalty_max_pages); the kernel then reclaims that much
  *   from the memcg and throttles it like a memory.high breach.  It returns
  *   0, stock behaviour, otherwise: nobody is throttled while the high
- *   groups are idle.
+ *   groups are idle.  With dry_run set it records the throttle it would
+ *   have made (state and counters, for --status) and returns 0.
  *
  * Example:
  *

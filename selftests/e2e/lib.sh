@@ -112,11 +112,13 @@ cg_remove() {
 
 # --- workloads (stress-ng) --------------------------------------------------
 
-# spawn CGROUP CMD...: run CMD in CGROUP, in the background.
+# spawn CGROUP CMD...: run CMD in CGROUP, in the background, in /tmp (the
+# VM's root is read-only, and stress-ng wants a writable directory).
 spawn() {
 	local cg=$1
 	shift
-	( echo "$BASHPID" >"$cg/cgroup.procs" && exec "$@" ) >/dev/null 2>&1 &
+	( echo "$BASHPID" >"$cg/cgroup.procs" && cd /tmp && exec "$@" ) \
+		>/dev/null 2>&1 &
 }
 
 # A steady allocator: maps, touches and unmaps 32M, over and over, so
