@@ -132,27 +132,42 @@ int main(int argc, char **argv)
 	}
 
 	run_loop(cg, mb, 1);	/* warm up */
+	/* ABBA order, so that neither configuration always runs second. */
 	for (int r = 0; r < rounds; r++) {
 		LIBBPF_OPTS(bpf_struct_ops_opts, opts, .flags = BPF_F_CGROUP_FD,
 			    .target_fd = cg_fd);
-		struct bpf_link *link;
+		struct bpf_link *link = NULL;
+		int hooked_first = r % 2;
 
-		base[r] = run_loop(cg, mb, iters);
-		link = bpf_map__attach_struct_ops_opts(skel->maps.zero_ops, &opts);
-		if (!link) {
-			fprintf(stderr, "hook-overhead: attach: %s\n", strerror(errno));
-			return 1;
+		for (int pass = 0; pass < 2; pass++) {
+			int hook = pass == !hooked_first;
+			double t;
+
+			if (hook) {
+				link = bpf_map__attach_struct_ops_opts(skel->maps.zero_ops, &opts);
+				if (!link) {
+					fprintf(stderr, "hook-overhead: attach: %s\n",
+						strerror(errno));
+					return 1;
+				}
+			}
+			t = run_loop(cg, mb, iters);
+			if (hook) {
+				bpf_link__destroy(link);
+				hooked[r] = t;
+			} else {
+				base[r] = t;
+			}
+			if (t < 0) {
+				fprintf(stderr, "hook-overhead: loop failed\n");
+				return 1;
+			}
 		}
-		hooked[r] = run_loop(cg, mb, iters);
-		bpf_link__destroy(link);
-		if (base[r] < 0 || hooked[r] < 0) {
-			fprintf(stderr, "hook-overhead: loop failed\n");
-			return 1;
-		}
+		printf("round %2d: without %.3f s, with %.3f s\n", r, base[r], hooked[r]);
 	}
 	calls = skel->bss->calls;
-	printf("charge loop: %d x (%d x %zu MiB map-touch-unmap), %d rounds\n",
-	       1, iters, mb, rounds);
+	printf("charge loop: %d x %zu MiB map-touch-unmap per run, %d rounds\n",
+	       iters, mb, rounds);
 	printf("median without ops:       %.3f s\n", median(base, rounds));
 	printf("median with ops (ret 0):  %.3f s  (hook calls: %llu)\n",
 	       median(hooked, rounds), (unsigned long long)calls);
