@@ -20,17 +20,25 @@
 #include "session.h"
 #include "view.h"
 
+/* Load the policy of ctx's config; tmp gets the name of the new pin dir. */
+static int load_session(struct prio_ctx *ctx, struct prio_session *s,
+			char *tmp, size_t tmp_size)
+{
+	int r = prio_pins_sibling(ctx->pin_path, PRIO_PINS_NEW, tmp, tmp_size);
+
+	if (r)
+		return r;
+	return prio_session_load(s, &ctx->kernel, ctx->config, ctx->plan,
+				 ctx->args->dry_run, ctx->err, sizeof(ctx->err));
+}
+
 static int attach_fresh(struct prio_ctx *ctx)
 {
 	struct prio_session s;
 	char tmp[PATH_MAX];
 	int r;
 
-	r = prio_pins_sibling(ctx->pin_path, PRIO_PINS_NEW, tmp, sizeof(tmp));
-	if (!r)
-		r = prio_session_load(&s, &ctx->kernel, ctx->config, ctx->plan,
-				      ctx->args->dry_run, ctx->err,
-				      sizeof(ctx->err));
+	r = load_session(ctx, &s, tmp, sizeof(tmp));
 	if (r < 0)
 		goto out;
 	r = prio_pins_mkdir(tmp, ctx->err, sizeof(ctx->err));
@@ -202,11 +210,7 @@ static int attach_replace(struct prio_ctx *ctx)
 		prio_view_close(&v);
 		return PRIO_EXIT_FAILURE;
 	}
-	r = prio_pins_sibling(ctx->pin_path, PRIO_PINS_NEW, tmp, sizeof(tmp));
-	if (!r)
-		r = prio_session_load(&s, &ctx->kernel, ctx->config, ctx->plan,
-				      ctx->args->dry_run, ctx->err,
-				      sizeof(ctx->err));
+	r = load_session(ctx, &s, tmp, sizeof(tmp));
 	if (r < 0)
 		goto out;
 	r = replace_build(ctx, &s, &v, &d, tmp);
