@@ -26,7 +26,8 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "pinned." },
 	[PRIO_KEY_CREATE_CGROUPS] = { GLOBAL(create_cgroups),
 		.type = PRIO_TYPE_BOOL, .def = "false",
-		.doc = "Create the cgroup of a group if it does not exist." },
+		.doc = "Create the cgroup of a group if it does not exist; "
+		       "removed again if the attach fails." },
 	[PRIO_KEY_PATH] = { GROUP(path),
 		.type = PRIO_TYPE_CGROUP_PATH,
 		.doc = "The group's cgroup, relative to cgroup_root. An "

@@ -3,6 +3,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -10,6 +11,7 @@
 #include <linux/magic.h>
 
 #include "cgroups.h"
+#include "log.h"
 #include "util.h"
 
 int prio_cgroup_check_root(const char *root, char *err, size_t errlen)
@@ -103,12 +105,32 @@ static int create_cgroup(const char *name, const char *path, const char *rel,
 	return 0;
 }
 
-static int prepare_group(const struct prio_config *c,
-			 const struct prio_group *g, bool create,
-			 unsigned int *missing, char *err, size_t errlen)
+/* How many directories of path, counted from its end, do not exist? */
+static uint32_t missing_levels(const char *path)
 {
+	char dir[PRIO_PATH_MAX];
+	uint32_t levels = 0;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	while (access(dir, F_OK) < 0 && errno == ENOENT) {
+		levels++;
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	return levels;
+}
+
+static int prepare_group(const struct prio_config *c, uint32_t i,
+			 struct prio_cgroups_made *made, unsigned int *missing,
+			 char *err, size_t errlen)
+{
+	const struct prio_group *g = &c->groups[i];
 	char path[PRIO_PATH_MAX];
 	struct stat st;
+	uint32_t levels;
 	int r;
 
 	if (prio_path_join(path, sizeof(path), c->cgroup_root, g->path) < 0)
@@ -121,11 +143,19 @@ static int prepare_group(const struct prio_config *c,
 					 strerror(errno), errno == ENOENT ?
 					 " (create it, or set create_cgroups "
 					 "= true)" : "");
-		if (!create) {
+		if (!made) {
 			(*missing)++;
 			return 0;
 		}
+		levels = missing_levels(path);
 		r = create_cgroup(g->name, path, g->path, err, errlen);
+		/* libcgroup may have made some parents before failing. */
+		levels -= missing_levels(path);
+		if (levels) {
+			made->made[made->n].group = i;
+			made->made[made->n].levels = levels;
+			made->n++;
+		}
 		if (r < 0)
 			return r;
 	} else if (!S_ISDIR(st.st_mode)) {
@@ -135,22 +165,52 @@ static int prepare_group(const struct prio_config *c,
 	return check_memory(g->name, path, err, errlen);
 }
 
-int prio_cgroups_prepare(const struct prio_config *c, bool create,
+int prio_cgroups_prepare(const struct prio_config *c,
+			 struct prio_cgroups_made *made,
 			 unsigned int *ret_missing, char *err, size_t errlen)
 {
 	unsigned int missing = 0;
 	int r;
 
+	if (made)
+		made->n = 0;
 	/* File order: a group nested in another is created after it. */
 	for (uint32_t i = 0; i < c->n_groups; i++) {
-		r = prepare_group(c, &c->groups[i], create, &missing, err,
-				  errlen);
+		r = prepare_group(c, i, made, &missing, err, errlen);
 		if (r < 0)
 			return r;
 	}
 	if (ret_missing)
 		*ret_missing = missing;
 	return 0;
+}
+
+void prio_cgroups_undo(const struct prio_config *c,
+		       struct prio_cgroups_made *made)
+{
+	char path[PRIO_PATH_MAX];
+	char *slash;
+
+	while (made->n > 0) {
+		uint32_t i = made->made[--made->n].group;
+		uint32_t levels = made->made[made->n].levels;
+
+		if (prio_path_join(path, sizeof(path), c->cgroup_root,
+				   c->groups[i].path) < 0)
+			continue;
+		for (; levels > 0; levels--) {
+			if (rmdir(path) < 0) {
+				log_warn("cannot remove cgroup %s, made by "
+					 "this run: %s", path, strerror(errno));
+				break;
+			}
+			log_info("removed cgroup %s, made by this run", path);
+			slash = strrchr(path, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+		}
+	}
 }
 
 /* nftw() has no user argument. */

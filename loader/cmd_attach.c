@@ -58,6 +58,7 @@ out:
 		log_err("%s; nothing was attached", ctx->err);
 		return PRIO_EXIT_FAILURE;
 	}
+	ctx->attached = true;
 	log_info("attached %u groups, %u struct_ops links, pinned at %s%s",
 		 ctx->plan->n_groups, ctx->plan->n_attach, ctx->pin_path,
 		 ctx->args->dry_run ? " (dry run)" : "");
@@ -228,6 +229,7 @@ out:
 		log_err("%s; the running policy was left as it was", ctx->err);
 		return PRIO_EXIT_FAILURE;
 	}
+	ctx->attached = true;
 	log_info("replaced the policy at %s: %u links kept, %u added, %u "
 		 "removed", ctx->pin_path, d.n_keep, d.n_add, d.n_drop);
 	return PRIO_EXIT_OK;

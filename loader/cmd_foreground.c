@@ -92,6 +92,7 @@ int prio_cmd_foreground(const struct prio_args *a)
 		r = PRIO_EXIT_FAILURE;
 		goto out;
 	}
+	ctx.attached = true;	/* the cgroups it made stay, as with --attach */
 	printf("memcg-prio: attached %u groups, %u links%s; SIGINT or SIGTERM "
 	       "detaches\n", ctx.plan->n_groups, ctx.plan->n_attach,
 	       a->dry_run ? " (dry run: nothing is throttled)" : "");

@@ -146,7 +146,7 @@ int prio_cmd_check(const struct prio_args *a)
 	}
 	if (prio_cgroup_check_root(ctx.config->cgroup_root, ctx.err,
 				   sizeof(ctx.err)) < 0 ||
-	    prio_cgroups_prepare(ctx.config, false, &missing, ctx.err,
+	    prio_cgroups_prepare(ctx.config, NULL, &missing, ctx.err,
 				 sizeof(ctx.err)) < 0 ||
 	    prio_pins_check_fs(ctx.pin_path, ctx.err, sizeof(ctx.err)) < 0 ||
 	    check_plan(&ctx, missing) < 0) {

@@ -7,7 +7,9 @@
 #define MEMCG_PRIO_LOADER_COMMANDS_H
 
 #include <limits.h>
+#include <stdbool.h>
 
+#include "cgroups.h"
 #include "cmdline.h"
 #include "policy.h"
 #include "probe.h"
@@ -20,6 +22,8 @@ struct prio_ctx {
 	struct prio_config *config;	/* heap: it is large */
 	struct prio_plan *plan;		/* heap */
 	struct prio_kernel kernel;
+	struct prio_cgroups_made made;	/* undone by prio_ctx_free() ... */
+	bool attached;			/* ... unless this is set */
 	char pin_path[PATH_MAX];
 	char err[PRIO_ERR_LEN];
 };
@@ -36,7 +40,10 @@ int prio_cmd_dump_config(const struct prio_args *a);
 /* Fail unless root; what names the command. */
 int prio_need_root(const char *what);
 
-/* ctx for args a; free with prio_ctx_free(). */
+/*
+ * ctx for args a; free with prio_ctx_free(), which also removes the cgroups
+ * prio_ctx_prepare() created unless ctx->attached was set.
+ */
 int prio_ctx_init(struct prio_ctx *ctx, const struct prio_args *a);
 void prio_ctx_free(struct prio_ctx *ctx);
 

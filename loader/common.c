@@ -35,6 +35,8 @@ int prio_ctx_init(struct prio_ctx *ctx, const struct prio_args *a)
 
 void prio_ctx_free(struct prio_ctx *ctx)
 {
+	if (ctx->config && !ctx->attached)
+		prio_cgroups_undo(ctx->config, &ctx->made);
 	free(ctx->config);
 	free(ctx->plan);
 	ctx->config = NULL;
@@ -105,7 +107,7 @@ int prio_ctx_prepare(struct prio_ctx *ctx)
 	r = prio_ctx_probe(ctx);
 	if (r != PRIO_EXIT_OK)
 		return r;
-	if (prio_cgroups_prepare(ctx->config, true, NULL, ctx->err,
+	if (prio_cgroups_prepare(ctx->config, &ctx->made, NULL, ctx->err,
 				 sizeof(ctx->err)) < 0 ||
 	    prio_pins_check_fs(ctx->pin_path, ctx->err, sizeof(ctx->err)) < 0 ||
 	    prio_plan_build(ctx->config, ctx->config->cgroup_root, ctx->plan,
