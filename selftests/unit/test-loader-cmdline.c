@@ -18,18 +18,15 @@
 static struct prio_args args;
 static char errbuf[1024];
 
-/* Parse the NULL-terminated arguments after "memcg-prio". */
-static int parse(const char *first, ...)
+/* Parse the arguments after "memcg-prio"; errors go to errbuf. */
+static int vparse(const char *first, va_list ap)
 {
 	char *argv[MAX_ARGS + 2] = { "memcg-prio" };
 	int argc = 1, r;
-	va_list ap;
 	FILE *err;
 
-	va_start(ap, first);
 	for (const char *a = first; a && argc <= MAX_ARGS; a = va_arg(ap, const char *))
 		argv[argc++] = (char *)a;
-	va_end(ap);
 	memset(errbuf, 0, sizeof(errbuf));
 	err = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
 	assert_non_null(err);
@@ -39,24 +36,29 @@ static int parse(const char *first, ...)
 	return r;
 }
 
-static void bad(const char *line, const char *first, ...)
+/* The NULL-terminated arguments after "memcg-prio". */
+static int parse(const char *first, ...)
 {
-	char *argv[MAX_ARGS + 2] = { "memcg-prio" };
-	char want[512];
-	int argc = 1;
 	va_list ap;
-	FILE *err;
+	int r;
 
 	va_start(ap, first);
-	for (const char *a = first; a && argc <= MAX_ARGS; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
+	r = vparse(first, ap);
 	va_end(ap);
-	memset(errbuf, 0, sizeof(errbuf));
-	err = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
-	assert_non_null(err);
-	assert_int_equal(prio_cmdline_parse(argc, argv, &args, err),
-			 PRIO_EXIT_USAGE);
-	fclose(err);
+	return r;
+}
+
+/* The arguments must be refused with exactly this line. */
+static void bad(const char *line, const char *first, ...)
+{
+	char want[512];
+	va_list ap;
+	int r;
+
+	va_start(ap, first);
+	r = vparse(first, ap);
+	va_end(ap);
+	assert_int_equal(r, PRIO_EXIT_USAGE);
 	snprintf(want, sizeof(want), "memcg-prio: %s (see --help)\n", line);
 	assert_string_equal(errbuf, want);
 }

@@ -233,6 +233,16 @@ static const char two[] =
 	"[group.high]\npath = h\npriority = high\n"
 	"[group.low]\npath = a\npriority = low\n";
 
+/* The running policy of the diff tests: two, with a/b below low. */
+static uint32_t snapshot_two(struct prio_group_cfg *old)
+{
+	mkdirs("h");
+	mkdirs("a/b");
+	load(two);
+	build();
+	return snapshot(old);
+}
+
 static void test_diff_same(void **state)
 {
 	struct prio_group_cfg old[PRIO_MAX_GROUPS];
@@ -240,11 +250,7 @@ static void test_diff_same(void **state)
 	uint32_t n;
 
 	(void)state;
-	mkdirs("h");
-	mkdirs("a/b");
-	load(two);
-	build();
-	n = snapshot(old);
+	n = snapshot_two(old);
 	/* Another penalty changes no link. */
 	load("[group.high]\npath = h\npriority = high\n"
 	     "[group.low]\npath = a\npriority = low\npenalty_pages = 2\n");
@@ -296,11 +302,7 @@ static void test_diff_refused(void **state)
 	uint32_t n;
 
 	(void)state;
-	mkdirs("h");
-	mkdirs("a/b");
-	load(two);
-	build();
-	n = snapshot(old);
+	n = snapshot_two(old);
 
 	/* A group nested in low: low's link would need the override flag. */
 	load("[group.high]\npath = h\npriority = high\n"
