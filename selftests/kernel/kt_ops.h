@@ -13,6 +13,12 @@
 #error "needs the UAPI headers of the patched tree (BPF_F_CGROUP_FD)"
 #endif
 
+/*
+ * N for tests that want reclaim and "high" events but no delay: the
+ * delay grows with N against the usage, and one page stays below its floor.
+ */
+#define KT_PENALTY_PAGES 1
+
 /* A loaded skeleton whose pages hook returns nr_pages for target_cgid. */
 struct memcg_ops_test *kt_ops_load(__u64 target_cgid, __u32 nr_pages);
 /* Attach to the cgroup directory PATH; NULL with errno set on failure. */

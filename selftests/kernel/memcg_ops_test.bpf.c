@@ -14,8 +14,11 @@ char _license[] SEC("license") = "GPL";
 
 __u64 target_cgid;
 __u32 nr_pages;
+__u64 min_usage;		/* pages: below this usage, return 0 */
+__u64 max_returns;		/* if non-zero: return nr_pages that often, then 0 */
 
 __u64 pages_calls;		/* pages hook calls for target_cgid */
+__u64 armed_calls;		/* ... of those, at min_usage or more */
 __u64 online_calls;
 __u64 last_online_cgid;
 __u64 offline_calls;
@@ -32,6 +35,11 @@ unsigned int BPF_PROG(test_pages_over_high, struct mem_cgroup *memcg)
 	if (target_cgid && memcg_cgroup_id(memcg) != target_cgid)
 		return 0;
 	__sync_fetch_and_add(&pages_calls, 1);
+	if ((__u64)memcg->memory.usage.counter < min_usage)
+		return 0;
+	__sync_fetch_and_add(&armed_calls, 1);
+	if (max_returns && armed_calls > max_returns)
+		return 0;
 	return nr_pages;
 }
 

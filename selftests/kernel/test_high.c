@@ -2,16 +2,18 @@
 /*
  * memcg_nr_pages_over_high: N > 0 puts a cgroup below its memory.high under
  * memory.high handling (the "high" event and reclaim); 0 changes nothing;
- * detaching stops it.  Deterministic: memory.events and memory.stat
- * counters, no timing.
+ * detaching stops it; the delay of N pages over is slept even when reclaim
+ * keeps up, and N at or over the usage sleeps the clamp.  Deterministic:
+ * memory.events, memory.stat and memory.pressure counters, no run times.
  */
+#include <limits.h>
+#include <stdio.h>
+
 #include "kt.h"
 #include "kt_cgroup.h"
 #include "kt_ops.h"
 
-/* Small: every charge batch reclaims PENALTY_PAGES, slow under TCG+KASAN. */
 #define ALLOC_MB 8
-#define PENALTY_PAGES 64
 
 struct high_sample {
 	long long high, pgscan;
@@ -33,7 +35,7 @@ static enum kt_result pages_over_high(const char *high_value)
 
 	KT_ASSERT(!kt_cg_create("h", cg));
 	KT_ASSERT(!kt_cg_write(cg, "memory.high", high_value));
-	skel = kt_ops_load(kt_cg_id(cg), PENALTY_PAGES);
+	skel = kt_ops_load(kt_cg_id(cg), KT_PENALTY_PAGES);
 	KT_ASSERT(skel);
 	link = kt_ops_attach(skel, cg, BPF_F_CGROUP_FD);
 	KT_ASSERT(link);
@@ -94,7 +96,7 @@ KT_TEST(high_detach_stops, "after detach the hook is no longer called and high e
 	char cg[PATH_MAX];
 
 	KT_ASSERT(!kt_cg_create("d", cg));
-	skel = kt_ops_load(kt_cg_id(cg), PENALTY_PAGES);
+	skel = kt_ops_load(kt_cg_id(cg), KT_PENALTY_PAGES);
 	KT_ASSERT(skel);
 	link = kt_ops_attach(skel, cg, BPF_F_CGROUP_FD);
 	KT_ASSERT(link);
@@ -110,5 +112,85 @@ KT_TEST(high_detach_stops, "after detach the hook is no longer called and high e
 	KT_ASSERT_CMP(after.high, ==, before.high);
 
 	memcg_ops_test__destroy(skel);
+	return KT_PASS;
+}
+
+/* The "some" stall total of a cgroup's memory.pressure, in us, or -1. */
+static long long pressure_some_us(const char *cg)
+{
+	char path[PATH_MAX];
+	long long total = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.pressure", cg);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "some avg10=%*f avg60=%*f avg300=%*f total=%lld",
+		   &total) != 1)
+		total = -1;
+	fclose(f);
+	return total;
+}
+
+/*
+ * Allocate mb in a new cgroup whose hook returns n once the usage reaches
+ * min_usage pages, for one over-high pass (and the one or two stock refills
+ * before it), then 0; *stall_us gets the memory stall of the cgroup.
+ */
+static enum kt_result delay_of(const char *name, __u32 n, __u64 min_usage,
+			       size_t mb, long long *stall_us)
+{
+	struct memcg_ops_test *skel;
+	struct bpf_link *link;
+	long long before, after;
+	char cg[PATH_MAX];
+
+	KT_ASSERT(!kt_cg_create(name, cg));
+	skel = kt_ops_load(kt_cg_id(cg), n);
+	KT_ASSERT(skel);
+	skel->bss->min_usage = min_usage;
+	skel->bss->max_returns = 3;
+	link = kt_ops_attach(skel, cg, BPF_F_CGROUP_FD);
+	KT_ASSERT(link);
+	before = pressure_some_us(cg);
+	KT_ASSERT_CMP(before, >=, 0);
+	KT_ASSERT(!kt_cg_run_alloc(cg, mb, 1));
+	after = pressure_some_us(cg);
+	*stall_us = after - before;
+	kt_log("N %u from %llu pages: memory stall %lld us, hook calls %llu, "
+	       "armed %llu\n", n, (unsigned long long)min_usage, *stall_us,
+	       (unsigned long long)skel->bss->pages_calls,
+	       (unsigned long long)skel->bss->armed_calls);
+	KT_ASSERT_CMP(skel->bss->armed_calls, >, 3);
+
+	bpf_link__destroy(link);
+	memcg_ops_test__destroy(skel);
+	return KT_PASS;
+}
+
+KT_TEST(high_delay_owed, "the delay of N pages over is slept even when reclaim keeps up")
+{
+	long long stall;
+
+	/*
+	 * From 1024 pages on, N = 128 is f = 128 / 896 over the lowered
+	 * level: 64 f^2 = 1.3 s for a batch of 64 pages.  Reclaim of 128
+	 * pages to zram keeps up, so the stock code would not sleep at all.
+	 */
+	KT_ASSERT(delay_of("o", 128, 1024, 8, &stall) == KT_PASS);
+	KT_ASSERT_CMP(stall, >=, 1000000);
+	KT_ASSERT_CMP(stall, <, 10000000);
+	return KT_PASS;
+}
+
+KT_TEST(high_delay_clamped, "N over the usage makes one pass sleep the 2 s clamp")
+{
+	long long stall;
+
+	/* The lowered level is 0: the overage is capped, the delay clamped. */
+	KT_ASSERT(delay_of("c", UINT_MAX, 0, 2, &stall) == KT_PASS);
+	KT_ASSERT_CMP(stall, >=, 1900000);
+	KT_ASSERT_CMP(stall, <, 10000000);
 	return KT_PASS;
 }
