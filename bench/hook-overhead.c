@@ -5,11 +5,14 @@
  * In a fresh cgroup, a child maps, touches and unmaps anonymous memory in a
  * loop (every page is charged and uncharged).  The loop runs ROUNDS times
  * in each configuration, alternating: nothing attached, then a
- * memcg_bpf_ops attached to the cgroup whose hook returns 0.  Prints the
- * median time of each and their ratio.  A benchmark, not a test: it asserts
- * nothing.
+ * memcg_bpf_ops attached to the cgroup whose hook returns 0.  With -a and -d
+ * the second configuration is whatever the shell command ATTACH sets up and
+ * DETACH removes instead (bench/run-policy-overhead: memcg-prio itself).
+ * Prints the median time of each and their ratio.  A benchmark, not a test:
+ * it asserts nothing.
  *
- * Usage: hook-overhead [-r ROUNDS] [-m MB] [-c CGROUP_DIR]
+ * Usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP_DIR]
+ *                      [-a ATTACH -d DETACH]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,6 +86,48 @@ static double run_loop(const char *cg, size_t mb, int iters)
 	return now_s() - t0;
 }
 
+/*
+ * The "with" configuration: the zero-returning ops on cg_fd, or the
+ * command the user gave.  Returns 0 or -1 with a message printed.
+ */
+struct setup {
+	struct hook_overhead *skel;
+	int cg_fd;
+	const char *attach_cmd, *detach_cmd;
+	struct bpf_link *link;
+};
+
+static int setup_attach(struct setup *s)
+{
+	LIBBPF_OPTS(bpf_struct_ops_opts, opts, .flags = BPF_F_CGROUP_FD,
+		    .target_fd = s->cg_fd);
+
+	if (s->attach_cmd) {
+		if (system(s->attach_cmd) == 0)
+			return 0;
+		fprintf(stderr, "hook-overhead: '%s' failed\n", s->attach_cmd);
+		return -1;
+	}
+	s->link = bpf_map__attach_struct_ops_opts(s->skel->maps.zero_ops, &opts);
+	if (s->link)
+		return 0;
+	fprintf(stderr, "hook-overhead: attach: %s\n", strerror(errno));
+	return -1;
+}
+
+static int setup_detach(struct setup *s)
+{
+	if (s->detach_cmd) {
+		if (system(s->detach_cmd) == 0)
+			return 0;
+		fprintf(stderr, "hook-overhead: '%s' failed\n", s->detach_cmd);
+		return -1;
+	}
+	bpf_link__destroy(s->link);
+	s->link = NULL;
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -99,20 +144,21 @@ static double median(double *v, int n)
 int main(int argc, char **argv)
 {
 	const char *cg = "/sys/fs/cgroup/memcg-prio-bench";
-	int rounds = 7, iters = 8, c, cg_fd;
+	int rounds = 7, iters = 8, c;
 	double base[64], hooked[64];
-	struct hook_overhead *skel;
+	struct setup su = { 0 };
 	size_t mb = 64;
-	__u64 calls = 0;
 
-	while ((c = getopt(argc, argv, "r:m:c:i:")) != -1) {
+	while ((c = getopt(argc, argv, "r:m:c:i:a:d:")) != -1) {
 		switch (c) {
 		case 'r': rounds = atoi(optarg); break;
 		case 'm': mb = strtoul(optarg, NULL, 0); break;
 		case 'c': cg = optarg; break;
 		case 'i': iters = atoi(optarg); break;
+		case 'a': su.attach_cmd = optarg; break;
+		case 'd': su.detach_cmd = optarg; break;
 		default:
-			fprintf(stderr, "usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP]\n");
+			fprintf(stderr, "usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP] [-a ATTACH -d DETACH]\n");
 			return 2;
 		}
 	}
@@ -120,13 +166,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hook-overhead: rounds must be 1..64\n");
 		return 2;
 	}
+	if (!su.attach_cmd != !su.detach_cmd) {
+		fprintf(stderr, "hook-overhead: -a and -d go together\n");
+		return 2;
+	}
 	if (mkdir(cg, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "hook-overhead: cannot create %s: %s\n", cg, strerror(errno));
 		return 1;
 	}
-	cg_fd = open(cg, O_RDONLY | O_DIRECTORY);
-	skel = hook_overhead__open_and_load();
-	if (cg_fd < 0 || !skel) {
+	su.cg_fd = open(cg, O_RDONLY | O_DIRECTORY);
+	su.skel = hook_overhead__open_and_load();
+	if (su.cg_fd < 0 || !su.skel) {
 		fprintf(stderr, "hook-overhead: setup failed: %s\n", strerror(errno));
 		return 1;
 	}
@@ -134,26 +184,18 @@ int main(int argc, char **argv)
 	run_loop(cg, mb, 1);	/* warm up */
 	/* ABBA order, so that neither configuration always runs second. */
 	for (int r = 0; r < rounds; r++) {
-		LIBBPF_OPTS(bpf_struct_ops_opts, opts, .flags = BPF_F_CGROUP_FD,
-			    .target_fd = cg_fd);
-		struct bpf_link *link = NULL;
 		int hooked_first = r % 2;
 
 		for (int pass = 0; pass < 2; pass++) {
 			int hook = pass == !hooked_first;
 			double t;
 
-			if (hook) {
-				link = bpf_map__attach_struct_ops_opts(skel->maps.zero_ops, &opts);
-				if (!link) {
-					fprintf(stderr, "hook-overhead: attach: %s\n",
-						strerror(errno));
-					return 1;
-				}
-			}
+			if (hook && setup_attach(&su))
+				return 1;
 			t = run_loop(cg, mb, iters);
 			if (hook) {
-				bpf_link__destroy(link);
+				if (setup_detach(&su))
+					return 1;
 				hooked[r] = t;
 			} else {
 				base[r] = t;
@@ -165,15 +207,19 @@ int main(int argc, char **argv)
 		}
 		printf("round %2d: without %.3f s, with %.3f s\n", r, base[r], hooked[r]);
 	}
-	calls = skel->bss->calls;
 	printf("charge loop: %d x %zu MiB map-touch-unmap per run, %d rounds\n",
 	       iters, mb, rounds);
-	printf("median without ops:       %.3f s\n", median(base, rounds));
-	printf("median with ops (ret 0):  %.3f s  (hook calls: %llu)\n",
-	       median(hooked, rounds), (unsigned long long)calls);
+	printf("median without:           %.3f s\n", median(base, rounds));
+	if (su.attach_cmd)
+		printf("median with '%s': %.3f s\n", su.attach_cmd,
+		       median(hooked, rounds));
+	else
+		printf("median with ops (ret 0):  %.3f s  (hook calls: %llu)\n",
+		       median(hooked, rounds),
+		       (unsigned long long)su.skel->bss->calls);
 	printf("ratio with/without:       %.3f\n", median(hooked, rounds) / median(base, rounds));
-	hook_overhead__destroy(skel);
-	close(cg_fd);
+	hook_overhead__destroy(su.skel);
+	close(su.cg_fd);
 	rmdir(cg);
 	return 0;
 }
