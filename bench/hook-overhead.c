@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,7 @@ int main(int argc, char **argv)
 {
 	const char *cg = "/sys/fs/cgroup/memcg-prio-bench";
 	int rounds = 7, iters = 8, c;
+	bool created;
 	double base[64], hooked[64];
 	struct setup su = { 0 };
 	size_t mb = 64;
@@ -170,7 +172,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hook-overhead: -a and -d go together\n");
 		return 2;
 	}
-	if (mkdir(cg, 0755) < 0 && errno != EEXIST) {
+	created = mkdir(cg, 0755) == 0;
+	if (!created && errno != EEXIST) {
 		fprintf(stderr, "hook-overhead: cannot create %s: %s\n", cg, strerror(errno));
 		return 1;
 	}
@@ -220,6 +223,7 @@ int main(int argc, char **argv)
 	printf("ratio with/without:       %.3f\n", median(hooked, rounds) / median(base, rounds));
 	hook_overhead__destroy(su.skel);
 	close(su.cg_fd);
-	rmdir(cg);
+	if (created)
+		rmdir(cg);
 	return 0;
 }

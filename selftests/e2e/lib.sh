@@ -114,11 +114,14 @@ cg_remove() {
 
 # spawn CGROUP CMD...: run CMD in CGROUP, in the background, in /tmp (the
 # VM's root is read-only, and stress-ng wants a writable directory).
+# Disowned: cg_empty() kills and waits for it through the cgroup, and the
+# shell would otherwise report each such kill as "Killed".
 spawn() {
 	local cg=$1
 	shift
 	( echo "$BASHPID" >"$cg/cgroup.procs" && cd /tmp && exec "$@" ) \
 		>/dev/null 2>&1 &
+	disown
 }
 
 # A steady allocator: maps, touches and unmaps 32M, over and over, so
