@@ -88,8 +88,8 @@ static double run_loop(const char *cg, size_t mb, int iters)
 }
 
 /*
- * The "with" configuration: the zero-returning ops on cg_fd, or the
- * command the user gave.  Returns 0 or -1 with a message printed.
+ * The "with" configuration: the zero-returning ops on cg_fd, or, if
+ * attach_cmd is set, whatever attach_cmd and detach_cmd set up and remove.
  */
 struct setup {
 	struct hook_overhead *skel;
@@ -98,10 +98,10 @@ struct setup {
 	struct bpf_link *link;
 };
 
+/* setup_attach(), setup_detach(): 0, or -1 with a message printed. */
 static int setup_attach(struct setup *s)
 {
-	LIBBPF_OPTS(bpf_struct_ops_opts, opts, .flags = BPF_F_CGROUP_FD,
-		    .target_fd = s->cg_fd);
+	LIBBPF_OPTS(bpf_struct_ops_opts, opts);
 
 	if (s->attach_cmd) {
 		if (system(s->attach_cmd) == 0)
@@ -109,6 +109,8 @@ static int setup_attach(struct setup *s)
 		fprintf(stderr, "hook-overhead: '%s' failed\n", s->attach_cmd);
 		return -1;
 	}
+	opts.flags = BPF_F_CGROUP_FD;
+	opts.target_fd = s->cg_fd;
 	s->link = bpf_map__attach_struct_ops_opts(s->skel->maps.zero_ops, &opts);
 	if (s->link)
 		return 0;
