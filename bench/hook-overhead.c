@@ -5,13 +5,15 @@
  * In a fresh cgroup, a child maps, touches and unmaps anonymous memory in a
  * loop (every page is charged and uncharged).  The loop runs ROUNDS times
  * in each configuration, alternating: nothing attached, then a
- * memcg_bpf_ops attached to the cgroup whose hook returns 0.  With -a and -d
+ * memcg_bpf_ops attached to the cgroup whose hook returns 0 (with -o, attached
+ * to a sibling cgroup instead: what a memcg without ops pays once something
+ * is attached somewhere).  With -a and -d
  * the second configuration is whatever the shell command ATTACH sets up and
  * DETACH removes instead (bench/run-policy-overhead: memcg-prio itself).
  * Prints the median time of each and their ratio.  A benchmark, not a test:
  * it asserts nothing.
  *
- * Usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP_DIR]
+ * Usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP_DIR] [-o]
  *                      [-a ATTACH -d DETACH]
  */
 #include <errno.h>
@@ -148,12 +150,13 @@ int main(int argc, char **argv)
 {
 	const char *cg = "/sys/fs/cgroup/memcg-prio-bench";
 	int rounds = 7, iters = 8, c;
-	bool created;
+	bool created, elsewhere = false, created_other = false;
+	char other[4200];
 	double base[64], hooked[64];
 	struct setup su = { 0 };
 	size_t mb = 64;
 
-	while ((c = getopt(argc, argv, "r:m:c:i:a:d:")) != -1) {
+	while ((c = getopt(argc, argv, "r:m:c:i:a:d:o")) != -1) {
 		switch (c) {
 		case 'r': rounds = atoi(optarg); break;
 		case 'm': mb = strtoul(optarg, NULL, 0); break;
@@ -161,8 +164,9 @@ int main(int argc, char **argv)
 		case 'i': iters = atoi(optarg); break;
 		case 'a': su.attach_cmd = optarg; break;
 		case 'd': su.detach_cmd = optarg; break;
+		case 'o': elsewhere = true; break;
 		default:
-			fprintf(stderr, "usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP] [-a ATTACH -d DETACH]\n");
+			fprintf(stderr, "usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP] [-o] [-a ATTACH -d DETACH]\n");
 			return 2;
 		}
 	}
@@ -179,7 +183,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hook-overhead: cannot create %s: %s\n", cg, strerror(errno));
 		return 1;
 	}
-	su.cg_fd = open(cg, O_RDONLY | O_DIRECTORY);
+	snprintf(other, sizeof(other), "%s-elsewhere", cg);
+	if (elsewhere) {
+		created_other = mkdir(other, 0755) == 0;
+		if (!created_other && errno != EEXIST) {
+			fprintf(stderr, "hook-overhead: cannot create %s: %s\n",
+				other, strerror(errno));
+			return 1;
+		}
+	}
+	su.cg_fd = open(elsewhere ? other : cg, O_RDONLY | O_DIRECTORY);
 	su.skel = hook_overhead__open_and_load();
 	if (su.cg_fd < 0 || !su.skel) {
 		fprintf(stderr, "hook-overhead: setup failed: %s\n", strerror(errno));
@@ -219,13 +232,15 @@ int main(int argc, char **argv)
 		printf("median with '%s': %.3f s\n", su.attach_cmd,
 		       median(hooked, rounds));
 	else
-		printf("median with ops (ret 0):  %.3f s  (hook calls: %llu)\n",
-		       median(hooked, rounds),
+		printf("median with ops (ret 0)%s: %.3f s  (hook calls: %llu)\n",
+		       elsewhere ? " on a sibling" : "", median(hooked, rounds),
 		       (unsigned long long)su.skel->bss->calls);
 	printf("ratio with/without:       %.3f\n", median(hooked, rounds) / median(base, rounds));
 	hook_overhead__destroy(su.skel);
 	close(su.cg_fd);
 	if (created)
 		rmdir(cg);
+	if (created_other)
+		rmdir(other);
 	return 0;
 }

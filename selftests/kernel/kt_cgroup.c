@@ -190,7 +190,7 @@ static int child_alloc(size_t mb, int rounds)
 	return 0;
 }
 
-int kt_cg_run_alloc(const char *path, size_t mb, int rounds)
+int kt_cg_run(const char *path, int (*fn)(void *arg), void *arg)
 {
 	int status;
 	pid_t pid;
@@ -204,14 +204,32 @@ int kt_cg_run_alloc(const char *path, size_t mb, int rounds)
 		snprintf(buf, sizeof(buf), "%d", getpid());
 		if (kt_cg_write(path, "cgroup.procs", buf))
 			_exit(2);
-		_exit(child_alloc(mb, rounds));
+		_exit(fn(arg));
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "allocating child in %s failed (status %#x)\n",
-			path, status);
+		fprintf(stderr, "child in %s failed (status %#x)\n", path, status);
 		return -ECHILD;
 	}
 	return 0;
+}
+
+struct alloc_arg {
+	size_t mb;
+	int rounds;
+};
+
+static int child_alloc_fn(void *arg)
+{
+	const struct alloc_arg *a = arg;
+
+	return child_alloc(a->mb, a->rounds);
+}
+
+int kt_cg_run_alloc(const char *path, size_t mb, int rounds)
+{
+	struct alloc_arg a = { .mb = mb, .rounds = rounds };
+
+	return kt_cg_run(path, child_alloc_fn, &a);
 }

@@ -27,6 +27,11 @@ long long kt_cg_read_key(const char *path, const char *file, const char *key);
 /* Value of a single-value file such as memory.current, -1 on error. */
 long long kt_cg_read_u64(const char *path, const char *file);
 /*
+ * Run FN(ARG) in a child that first moves itself into PATH; 0 when FN
+ * returned 0, -ECHILD (with a message) when it did not.
+ */
+int kt_cg_run(const char *path, int (*fn)(void *arg), void *arg);
+/*
  * Run a child in PATH that touches MB megabytes of anonymous memory, in a
  * loop of ROUNDS map-touch-unmap cycles.  0 when the child succeeded.
  */

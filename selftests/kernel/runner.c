@@ -40,6 +40,27 @@ static void usage(FILE *out)
 		"  -h        this text\n");
 }
 
+/*
+ * Every test must leave no memcg behind: wait until the dying descendants of
+ * the cgroup root are back to BASELINE (RCU and the offline work take a
+ * moment), and say so if they are not within 20 s.
+ */
+static int dying_back_to(long long baseline)
+{
+	long long now = -1;
+
+	for (int i = 0; i < 200; i++) {
+		now = kt_cg_read_key(kt_cgroup_root, "cgroup.stat",
+				     "nr_dying_descendants");
+		if (now >= 0 && now <= baseline)
+			return 0;
+		usleep(100 * 1000);
+	}
+	fprintf(stderr, "nr_dying_descendants %lld, %lld before the test\n",
+		now, baseline);
+	return -1;
+}
+
 static int selected(const char *name, char **filters, int nr_filters)
 {
 	if (!nr_filters)
@@ -91,6 +112,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nr_tests; i++) {
 		const struct kt_test *t = tests[i];
 		struct timespec t0, t1;
+		long long dying;
 		enum kt_result r;
 
 		if (!selected(t->name, filters, nr_filters))
@@ -99,6 +121,8 @@ int main(int argc, char **argv)
 			printf("%-28s %s\n", t->name, t->description);
 			continue;
 		}
+		dying = kt_cg_read_key(kt_cgroup_root, "cgroup.stat",
+				       "nr_dying_descendants");
 		if (kt_setup() < 0) {
 			printf("FAIL %s (setup)\n", t->name);
 			failed++;
@@ -107,6 +131,8 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = t->run();
 		kt_teardown();
+		if (r != KT_SKIP && dying_back_to(dying))
+			r = KT_FAIL;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		printf("%s %s (%.1f s)\n",
 		       r == KT_PASS ? "PASS" : r == KT_SKIP ? "SKIP" : "FAIL", t->name,

@@ -10,6 +10,7 @@
 #include "kt.h"
 #include "kt_cgroup.h"
 #include "kt_ops.h"
+#include "memcg_ops_sleepable.skel.h"
 
 KT_TEST(attach_btf_has_memcg_bpf_ops, "struct memcg_bpf_ops and its hooks are in the kernel BTF")
 {
@@ -112,6 +113,8 @@ KT_TEST(attach_rejects_bad_input, "unknown flags, non-cgroup fds and cgroups wit
 	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, cg_fd, BPF_F_CGROUP_FD | (1U << 8)), EINVAL);
 	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, cg_fd, 1U << 12), EINVAL);
 	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, cg_fd, BPF_F_ALLOW_OVERRIDE), EINVAL);
+	/* A target without BPF_F_CGROUP_FD means nothing: refused. */
+	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, cg_fd, 0), EINVAL);
 	/* memcg_bpf_ops has no global attachment. */
 	KT_ASSERT_ERRNO(!bpf_map__attach_struct_ops(skel->maps.test_ops), EINVAL);
 
@@ -172,5 +175,77 @@ KT_TEST(attach_update_swaps_ops, "bpf_link__update_map() swaps the ops of an att
 	bpf_link__destroy(link);
 	memcg_ops_test__destroy(a);
 	memcg_ops_test__destroy(b);
+	return KT_PASS;
+}
+
+KT_TEST(attach_root_refused, "the root cgroup refuses attachment (it would throttle kernel threads)")
+{
+	struct memcg_ops_test *skel = kt_ops_load(0, 0);
+
+	KT_ASSERT(skel);
+	KT_ASSERT_ERRNO(!kt_ops_attach(skel, kt_cgroup_root, BPF_F_CGROUP_FD), EINVAL);
+	KT_ASSERT_ERRNO(!kt_ops_attach(skel, kt_cgroup_root,
+				       BPF_F_CGROUP_FD | BPF_F_ALLOW_OVERRIDE), EINVAL);
+	memcg_ops_test__destroy(skel);
+	return KT_PASS;
+}
+
+KT_TEST(attach_sleepable_refused, "a sleepable memcg_nr_pages_over_high does not load")
+{
+	struct memcg_ops_sleepable *skel = memcg_ops_sleepable__open_and_load();
+
+	if (skel) {
+		fprintf(stderr, "a sleepable hook was accepted\n");
+		memcg_ops_sleepable__destroy(skel);
+		return KT_FAIL;
+	}
+	return KT_PASS;
+}
+
+KT_TEST(attach_removed_refused, "a cgroup removed but still open refuses attachment")
+{
+	struct memcg_ops_test *skel;
+	char cg[PATH_MAX];
+	int fd;
+
+	KT_ASSERT(!kt_cg_create("gone", cg));
+	skel = kt_ops_load(0, 0);
+	KT_ASSERT(skel);
+	fd = kt_cg_open(cg);
+	KT_ASSERT(fd >= 0);
+	KT_ASSERT(!kt_cg_remove(cg));
+	/* Right after rmdir the css is dying, and may not be offline yet. */
+	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, fd, BPF_F_CGROUP_FD), ENOENT);
+	close(fd);
+	memcg_ops_test__destroy(skel);
+	return KT_PASS;
+}
+
+KT_TEST(attach_one_map_two_cgroups, "one map attached to two siblings: destroying one link leaves the other served")
+{
+	struct bpf_link *l1, *l2;
+	struct memcg_ops_test *skel;
+	char s1[PATH_MAX], s2[PATH_MAX];
+	long long high1, high2;
+
+	KT_ASSERT(!kt_cg_create("s1", s1));
+	KT_ASSERT(!kt_cg_create("s2", s2));
+	skel = kt_ops_load(0, KT_PENALTY_PAGES);
+	KT_ASSERT(skel);
+	l1 = kt_ops_attach(skel, s1, BPF_F_CGROUP_FD);
+	l2 = kt_ops_attach(skel, s2, BPF_F_CGROUP_FD);
+	KT_ASSERT(l1 && l2);
+
+	KT_ASSERT(!bpf_link__destroy(l1));
+	KT_ASSERT(!kt_cg_run_alloc(s1, 4, 1));
+	KT_ASSERT(!kt_cg_run_alloc(s2, 4, 1));
+	high1 = kt_cg_read_key(s1, "memory.events", "high");
+	high2 = kt_cg_read_key(s2, "memory.events", "high");
+	kt_log("high events: s1 (link destroyed) %lld, s2 %lld\n", high1, high2);
+	KT_ASSERT_CMP(high1, ==, 0);
+	KT_ASSERT_CMP(high2, >, 0);
+
+	bpf_link__destroy(l2);
+	memcg_ops_test__destroy(skel);
 	return KT_PASS;
 }

@@ -87,6 +87,68 @@ KT_TEST(high_zero_changes_nothing, "a hook returning 0 leaves memory.high handli
 	return KT_PASS;
 }
 
+KT_TEST(high_outside_untouched, "a cgroup outside every attachment sees no hook call and no high event")
+{
+	struct memcg_ops_test *skel;
+	struct bpf_link *link;
+	char in[PATH_MAX], out[PATH_MAX];
+
+	KT_ASSERT(!kt_cg_create("in", in));
+	KT_ASSERT(!kt_cg_create("out", out));
+	/* The hook would throttle any memcg it is asked about. */
+	skel = kt_ops_load(0, KT_PENALTY_PAGES);
+	KT_ASSERT(skel);
+	link = kt_ops_attach(skel, in, BPF_F_CGROUP_FD);
+	KT_ASSERT(link);
+
+	KT_ASSERT(!kt_cg_run_alloc(out, ALLOC_MB, 1));
+	KT_ASSERT_CMP(skel->bss->pages_calls, ==, 0);
+	KT_ASSERT_CMP(kt_cg_read_key(out, "memory.events", "high"), ==, 0);
+
+	bpf_link__destroy(link);
+	memcg_ops_test__destroy(skel);
+	return KT_PASS;
+}
+
+/* high events of ALLOC_MB in a new cgroup NAME with memory.high at 2M. */
+static long long high_events_over_2m(const char *name, int attach_zero)
+{
+	struct memcg_ops_test *skel = NULL;
+	struct bpf_link *link = NULL;
+	long long events = -1;
+	char cg[PATH_MAX];
+
+	if (kt_cg_create(name, cg) || kt_cg_write(cg, "memory.high", "2M"))
+		return -1;
+	if (attach_zero) {
+		skel = kt_ops_load(kt_cg_id(cg), 0);
+		link = skel ? kt_ops_attach(skel, cg, BPF_F_CGROUP_FD) : NULL;
+		if (!link)
+			goto out;
+	}
+	if (!kt_cg_run_alloc(cg, ALLOC_MB, 1))
+		events = kt_cg_read_key(cg, "memory.events", "high");
+	if (skel && !skel->bss->pages_calls)
+		events = -1;
+out:
+	bpf_link__destroy(link);
+	memcg_ops_test__destroy(skel);
+	return events;
+}
+
+KT_TEST(high_zero_same_events, "a hook returning 0 over a real memory.high gives the stock high events")
+{
+	long long stock, zero;
+
+	stock = high_events_over_2m("stock", 0);
+	zero = high_events_over_2m("zero", 1);
+	kt_log("high events over 2M: nothing attached %lld, zero hook %lld\n",
+	       stock, zero);
+	KT_ASSERT_CMP(stock, >, 0);
+	KT_ASSERT_CMP(zero, ==, stock);
+	return KT_PASS;
+}
+
 KT_TEST(high_detach_stops, "after detach the hook is no longer called and high events stop")
 {
 	struct high_sample before, after;

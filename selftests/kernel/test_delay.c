@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The delay memcg_bpf_ops asks for: each sleep recorded by fentry on
+ * schedule_timeout_killable() (memcg_delay_test.bpf.c) must have the
+ * timeout the documented formula gives for the values the hook saw, must
+ * happen on the way back to user space and never inside a charge, and must
+ * respect memory.min and memory.low.  Counters only, no run times.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/types.h>
+
+#include "kt.h"
+#include "kt_cgroup.h"
+#include "kt_ops.h"
+#include "memcg_delay_test.h"
+#include "memcg_delay_test.skel.h"
+
+#ifndef KT_KERNEL_HZ
+#error "KT_KERNEL_HZ: CONFIG_HZ of the kernel under test, from its .config"
+#endif
+
+/* mm/memcontrol.c */
+#define MEMCG_CHARGE_BATCH		64
+#define MEMCG_DELAY_PRECISION_SHIFT	20
+#define MEMCG_DELAY_SCALING_SHIFT	14
+#define MEMCG_MAX_HIGH_DELAY_JIFFIES	(2ULL * KT_KERNEL_HZ)
+#define MEMCG_BPF_MAX_OVERAGE		(16ULL << MEMCG_DELAY_PRECISION_SHIFT)
+
+/*
+ * The delay of one over-high pass as kernel/README.md documents it: the
+ * lowered level max(min(high, usage) - N, min, low), the overage over it
+ * capped at 16, the stock curve for the pages charged, the stock clamp.
+ */
+static __u64 expected_delay(const struct kt_sleep *s)
+{
+	__u64 base = s->high < s->usage ? s->high : s->usage;
+	__u64 level = base > s->n ? base - s->n : 0;
+	__u64 overage, delay;
+
+	if (level < s->min)
+		level = s->min;
+	if (level < s->low)
+		level = s->low;
+	if (level >= s->usage)
+		return 0;
+	if (!level)
+		level = 1;
+	overage = ((s->usage - level) << MEMCG_DELAY_PRECISION_SHIFT) / level;
+	if (overage > MEMCG_BPF_MAX_OVERAGE)
+		overage = MEMCG_BPF_MAX_OVERAGE;
+	delay = overage * overage * KT_KERNEL_HZ;
+	delay >>= MEMCG_DELAY_PRECISION_SHIFT;
+	delay >>= MEMCG_DELAY_SCALING_SHIFT;
+	delay = delay * s->nr_charged / MEMCG_CHARGE_BATCH;
+	if (delay > MEMCG_MAX_HIGH_DELAY_JIFFIES)
+		delay = MEMCG_MAX_HIGH_DELAY_JIFFIES;
+	return delay <= KT_KERNEL_HZ / 100 ? 0 : delay;
+}
+
+struct delay_run {
+	struct memcg_delay_test *skel;
+	struct bpf_link *ops_link;
+	struct bpf_link *probes[8];
+	int nr_probes;
+	char cg[PATH_MAX];
+};
+
+static void delay_run_destroy(struct delay_run *r)
+{
+	for (int i = 0; i < r->nr_probes; i++)
+		bpf_link__destroy(r->probes[i]);
+	bpf_link__destroy(r->ops_link);
+	memcg_delay_test__destroy(r->skel);
+}
+
+/* A cgroup NAME whose hook returns N from MIN_USAGE pages on, probes on. */
+static int delay_run_start(struct delay_run *r, const char *name, __u32 n,
+			   __u64 min_usage)
+{
+	LIBBPF_OPTS(bpf_struct_ops_opts, opts, .flags = BPF_F_CGROUP_FD);
+	struct bpf_program *prog;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	if (kt_cg_create(name, r->cg))
+		return -1;
+	r->skel = memcg_delay_test__open_and_load();
+	if (!r->skel) {
+		fprintf(stderr, "cannot load memcg_delay_test: %s\n", strerror(errno));
+		return -1;
+	}
+	r->skel->bss->target_cgid = kt_cg_id(r->cg);
+	r->skel->bss->nr_pages = n;
+	r->skel->bss->min_usage = min_usage;
+
+	bpf_object__for_each_program(prog, r->skel->obj) {
+		if (bpf_program__type(prog) != BPF_PROG_TYPE_TRACING)
+			continue;
+		r->probes[r->nr_probes] = bpf_program__attach(prog);
+		if (!r->probes[r->nr_probes]) {
+			fprintf(stderr, "cannot attach %s: %s\n",
+				bpf_program__name(prog), strerror(errno));
+			return -1;
+		}
+		r->nr_probes++;
+	}
+
+	fd = kt_cg_open(r->cg);
+	if (fd < 0)
+		return -1;
+	opts.target_fd = fd;
+	r->ops_link = bpf_map__attach_struct_ops_opts(r->skel->maps.delay_ops, &opts);
+	close(fd);
+	return r->ops_link ? 0 : -1;
+}
+
+static void log_sleeps(const struct memcg_delay_test *skel)
+{
+	const struct memcg_delay_test__bss *bss = skel->bss;
+
+	kt_log("armed hook calls %llu, return passes %llu, sleeps %llu\n",
+	       (unsigned long long)bss->armed_calls,
+	       (unsigned long long)bss->return_passes,
+	       (unsigned long long)bss->nr_sleeps);
+	for (__u64 i = 0; i < bss->nr_sleeps && i < KT_MAX_SLEEPS; i++) {
+		const struct kt_sleep *s = &bss->sleeps[i];
+
+		kt_log("sleep %llu: %llu jiffies (formula %llu), usage %llu, "
+		       "N %u, charged %llu, min %llu, low %llu, %s\n",
+		       (unsigned long long)i, (unsigned long long)s->timeout,
+		       (unsigned long long)expected_delay(s),
+		       (unsigned long long)s->usage, s->n,
+		       (unsigned long long)s->nr_charged,
+		       (unsigned long long)s->min, (unsigned long long)s->low,
+		       s->in_charge ? "in a charge" :
+		       s->in_return ? "on return to user space" : "elsewhere");
+	}
+}
+
+/* Every recorded sleep: on return to user space, of the formula's length. */
+static enum kt_result check_sleeps(const struct memcg_delay_test *skel)
+{
+	const struct memcg_delay_test__bss *bss = skel->bss;
+
+	KT_ASSERT_CMP(bss->nr_sleeps, <=, KT_MAX_SLEEPS);
+	for (__u64 i = 0; i < bss->nr_sleeps; i++) {
+		const struct kt_sleep *s = &bss->sleeps[i];
+
+		KT_ASSERT_CMP(s->in_charge, ==, 0);
+		KT_ASSERT_CMP(s->in_return, ==, 1);
+		KT_ASSERT_CMP(s->timeout, ==, expected_delay(s));
+	}
+	return KT_PASS;
+}
+
+/* Allocate MB in a cgroup with N from MIN_USAGE on; check every sleep. */
+static enum kt_result delay_case(const char *name, __u32 n, __u64 min_usage,
+				 size_t mb, __u64 *ret_sleeps,
+				 __u64 *ret_first_timeout)
+{
+	struct delay_run r;
+	enum kt_result res = KT_FAIL;
+
+	if (delay_run_start(&r, name, n, min_usage))
+		goto out;
+	if (kt_cg_run_alloc(r.cg, mb, 1))
+		goto out;
+	log_sleeps(r.skel);
+	if (!r.skel->bss->armed_calls || !r.skel->bss->return_passes) {
+		fprintf(stderr, "%s: the hook was never armed for a pass\n", name);
+		goto out;
+	}
+	res = check_sleeps(r.skel);
+	*ret_sleeps = r.skel->bss->nr_sleeps;
+	*ret_first_timeout = r.skel->bss->nr_sleeps ? r.skel->bss->sleeps[0].timeout : 0;
+out:
+	delay_run_destroy(&r);
+	return res;
+}
+
+KT_TEST(delay_matches_formula, "each sleep's timeout equals the documented formula")
+{
+	__u64 sleeps, first;
+
+	/* About 6 % over the lowered level: a quarter second a batch. */
+	KT_ASSERT(delay_case("mid", 64, 1024, 5, &sleeps, &first) == KT_PASS);
+	KT_ASSERT_CMP(sleeps, >, 0);
+	KT_ASSERT_CMP(first, >, KT_KERNEL_HZ / 100);
+	KT_ASSERT_CMP(first, <, MEMCG_MAX_HIGH_DELAY_JIFFIES);
+
+	/* Below HZ/100: passes, reclaim, but no sleep at all. */
+	KT_ASSERT(delay_case("tiny", 4, 1024, 5, &sleeps, &first) == KT_PASS);
+	KT_ASSERT_CMP(sleeps, ==, 0);
+
+	/* N over the usage: the level is 0, the delay the stock clamp. */
+	KT_ASSERT(delay_case("clamp", UINT_MAX, 1200, 5, &sleeps, &first) == KT_PASS);
+	KT_ASSERT_CMP(sleeps, >, 0);
+	KT_ASSERT_CMP(first, ==, MEMCG_MAX_HIGH_DELAY_JIFFIES);
+	return KT_PASS;
+}
+
+/* Protection set on the throttled cgroup itself, as a memory.* value. */
+static enum kt_result protected_case(const char *name, const char *file,
+				     const char *value, __u64 *ret_sleeps,
+				     long long *ret_high_events)
+{
+	struct delay_run r;
+	enum kt_result res = KT_FAIL;
+
+	if (delay_run_start(&r, name, UINT_MAX, 256))
+		goto out;
+	if (kt_cg_write(r.cg, file, value))
+		goto out;
+	if (kt_cg_run_alloc(r.cg, 5, 1))
+		goto out;
+	log_sleeps(r.skel);
+	if (!r.skel->bss->armed_calls) {
+		fprintf(stderr, "%s: the hook was never armed\n", name);
+		goto out;
+	}
+	res = check_sleeps(r.skel);
+	*ret_sleeps = r.skel->bss->nr_sleeps;
+	*ret_high_events = kt_cg_read_key(r.cg, "memory.events", "high");
+out:
+	delay_run_destroy(&r);
+	return res;
+}
+
+KT_TEST(delay_honours_protection, "the lowered level stops at memory.min and memory.low")
+{
+	long long high_events;
+	__u64 sleeps;
+
+	/* Protected beyond the usage: nothing to do, whatever N is. */
+	KT_ASSERT(protected_case("min", "memory.min", "64M", &sleeps,
+				 &high_events) == KT_PASS);
+	KT_ASSERT_CMP(sleeps, ==, 0);
+	KT_ASSERT_CMP(high_events, ==, 0);
+	KT_ASSERT(protected_case("low", "memory.low", "64M", &sleeps,
+				 &high_events) == KT_PASS);
+	KT_ASSERT_CMP(sleeps, ==, 0);
+	KT_ASSERT_CMP(high_events, ==, 0);
+
+	/*
+	 * Protected up to 4M of the 5M: the level stops there, and the delay
+	 * is that of the overage over 4M (check_sleeps), not the clamp.
+	 */
+	KT_ASSERT(protected_case("part", "memory.min", "4M", &sleeps,
+				 &high_events) == KT_PASS);
+	KT_ASSERT_CMP(high_events, >, 0);
+	return KT_PASS;
+}
+
+#define WRITE_MB 8
+
+/*
+ * One write() of WRITE_MB to a tmpfs file: 32 stock refills in a syscall.
+ * The buffer comes from the parent, filled before the fork: the child only
+ * reads it, so the write's page cache is all it charges.
+ */
+static int child_write(void *arg)
+{
+	const char *buf = arg;
+	size_t len = WRITE_MB << 20;
+	int fd;
+
+	fd = open("/tmp", O_TMPFILE | O_RDWR, 0600);
+	if (fd < 0) {
+		perror("O_TMPFILE");
+		return 1;
+	}
+	if (write(fd, buf, len) != (ssize_t)len) {
+		perror("write");
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+KT_TEST(delay_only_on_return, "a charge-heavy syscall sleeps on return to user space, not inside")
+{
+	const struct memcg_delay_test__bss *bss;
+	struct delay_run r;
+	char *buf = malloc(WRITE_MB << 20);
+
+	KT_ASSERT(buf);
+	memset(buf, 'x', WRITE_MB << 20);
+	/* Armed from 1M on: the write's refills after that reach the sync path. */
+	KT_ASSERT(!delay_run_start(&r, "w", UINT_MAX, 256));
+	KT_ASSERT(!kt_cg_run(r.cg, child_write, buf));
+	free(buf);
+	bss = r.skel->bss;
+	log_sleeps(r.skel);
+	KT_ASSERT_CMP(bss->armed_calls, >, 2);
+	KT_ASSERT_CMP(bss->nr_sleeps, >, 0);
+	KT_ASSERT(check_sleeps(r.skel) == KT_PASS);
+	KT_ASSERT_CMP(bss->sleeps[0].timeout, ==, MEMCG_MAX_HIGH_DELAY_JIFFIES);
+	/* The pages the synchronous passes left reach the return path. */
+	KT_ASSERT_CMP(bss->sleeps[bss->nr_sleeps - 1].nr_charged, >,
+		      MEMCG_CHARGE_BATCH);
+	delay_run_destroy(&r);
+	return KT_PASS;
+}
