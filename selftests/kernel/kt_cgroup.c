@@ -172,7 +172,7 @@ long long kt_cg_read_u64(const char *path, const char *file)
 	return v;
 }
 
-static int child_alloc(size_t mb, int rounds)
+int kt_alloc_anon(size_t mb, int rounds)
 {
 	size_t len = mb << 20;
 	long page = sysconf(_SC_PAGESIZE);
@@ -224,7 +224,7 @@ static int child_alloc_fn(void *arg)
 {
 	const struct alloc_arg *a = arg;
 
-	return child_alloc(a->mb, a->rounds);
+	return kt_alloc_anon(a->mb, a->rounds);
 }
 
 int kt_cg_run_alloc(const char *path, size_t mb, int rounds)

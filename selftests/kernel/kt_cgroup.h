@@ -26,6 +26,8 @@ int kt_cg_write(const char *path, const char *file, const char *value);
 long long kt_cg_read_key(const char *path, const char *file, const char *key);
 /* Value of a single-value file such as memory.current, -1 on error. */
 long long kt_cg_read_u64(const char *path, const char *file);
+/* Map, touch and unmap MB megabytes of anonymous memory ROUNDS times: 0 or 1. */
+int kt_alloc_anon(size_t mb, int rounds);
 /*
  * Run FN(ARG) in a child that first moves itself into PATH; 0 when FN
  * returned 0, -ECHILD (with a message) when it did not.

@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,22 +35,14 @@ static void churn_cgroups(const char *parent)
 /* Join WORK, then charge and release memory there until killed. */
 static void churn_memory(const char *work)
 {
-	size_t len = 2 << 20;
 	char pid[32];
 
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	if (kt_cg_write(work, "cgroup.procs", pid))
 		_exit(1);
-	for (;;) {
-		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (p == MAP_FAILED)
-			_exit(1);
-		for (size_t off = 0; off < len; off += 4096)
-			p[off] = 1;
-		munmap(p, len);
-	}
+	while (!kt_alloc_anon(2, 1))
+		;
+	_exit(1);
 }
 
 static pid_t start(void (*fn)(const char *), const char *arg)

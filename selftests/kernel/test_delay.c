@@ -158,101 +158,91 @@ static enum kt_result check_sleeps(const struct memcg_delay_test *skel)
 	return KT_PASS;
 }
 
-/* Allocate MB in a cgroup with N from MIN_USAGE on; check every sleep. */
-static enum kt_result delay_case(const char *name, __u32 n, __u64 min_usage,
-				 size_t mb, __u64 *ret_sleeps,
-				 __u64 *ret_first_timeout)
+struct delay_case {
+	const char *name;
+	__u32 n;		/* what the hook returns */
+	__u64 min_usage;	/* pages: from this usage on */
+	const char *prot_file;	/* memory.min or memory.low, or NULL */
+	const char *prot_value;
+};
+
+struct delay_result {
+	__u64 sleeps;
+	__u64 first_timeout;	/* 0 without a sleep */
+	long long high_events;
+};
+
+/* Allocate 5M in a new cgroup as C says; check every sleep it caused. */
+static enum kt_result run_case(const struct delay_case *c, struct delay_result *res)
 {
+	enum kt_result ret = KT_FAIL;
 	struct delay_run r;
-	enum kt_result res = KT_FAIL;
 
-	if (delay_run_start(&r, name, n, min_usage))
+	if (delay_run_start(&r, c->name, c->n, c->min_usage))
 		goto out;
-	if (kt_cg_run_alloc(r.cg, mb, 1))
-		goto out;
-	log_sleeps(r.skel);
-	if (!r.skel->bss->armed_calls || !r.skel->bss->return_passes) {
-		fprintf(stderr, "%s: the hook was never armed for a pass\n", name);
-		goto out;
-	}
-	res = check_sleeps(r.skel);
-	*ret_sleeps = r.skel->bss->nr_sleeps;
-	*ret_first_timeout = r.skel->bss->nr_sleeps ? r.skel->bss->sleeps[0].timeout : 0;
-out:
-	delay_run_destroy(&r);
-	return res;
-}
-
-KT_TEST(delay_matches_formula, "each sleep's timeout equals the documented formula")
-{
-	__u64 sleeps, first;
-
-	/* About 6 % over the lowered level: a quarter second a batch. */
-	KT_ASSERT(delay_case("mid", 64, 1024, 5, &sleeps, &first) == KT_PASS);
-	KT_ASSERT_CMP(sleeps, >, 0);
-	KT_ASSERT_CMP(first, >, KT_KERNEL_HZ / 100);
-	KT_ASSERT_CMP(first, <, MEMCG_MAX_HIGH_DELAY_JIFFIES);
-
-	/* Below HZ/100: passes, reclaim, but no sleep at all. */
-	KT_ASSERT(delay_case("tiny", 4, 1024, 5, &sleeps, &first) == KT_PASS);
-	KT_ASSERT_CMP(sleeps, ==, 0);
-
-	/* N over the usage: the level is 0, the delay the stock clamp. */
-	KT_ASSERT(delay_case("clamp", UINT_MAX, 1200, 5, &sleeps, &first) == KT_PASS);
-	KT_ASSERT_CMP(sleeps, >, 0);
-	KT_ASSERT_CMP(first, ==, MEMCG_MAX_HIGH_DELAY_JIFFIES);
-	return KT_PASS;
-}
-
-/* Protection set on the throttled cgroup itself, as a memory.* value. */
-static enum kt_result protected_case(const char *name, const char *file,
-				     const char *value, __u64 *ret_sleeps,
-				     long long *ret_high_events)
-{
-	struct delay_run r;
-	enum kt_result res = KT_FAIL;
-
-	if (delay_run_start(&r, name, UINT_MAX, 256))
-		goto out;
-	if (kt_cg_write(r.cg, file, value))
+	if (c->prot_file && kt_cg_write(r.cg, c->prot_file, c->prot_value))
 		goto out;
 	if (kt_cg_run_alloc(r.cg, 5, 1))
 		goto out;
 	log_sleeps(r.skel);
-	if (!r.skel->bss->armed_calls) {
-		fprintf(stderr, "%s: the hook was never armed\n", name);
+	if (!r.skel->bss->armed_calls || !r.skel->bss->return_passes) {
+		fprintf(stderr, "%s: the hook was never armed for a pass\n", c->name);
 		goto out;
 	}
-	res = check_sleeps(r.skel);
-	*ret_sleeps = r.skel->bss->nr_sleeps;
-	*ret_high_events = kt_cg_read_key(r.cg, "memory.events", "high");
+	ret = check_sleeps(r.skel);
+	res->sleeps = r.skel->bss->nr_sleeps;
+	res->first_timeout = res->sleeps ? r.skel->bss->sleeps[0].timeout : 0;
+	res->high_events = kt_cg_read_key(r.cg, "memory.events", "high");
 out:
 	delay_run_destroy(&r);
-	return res;
+	return ret;
+}
+
+KT_TEST(delay_matches_formula, "each sleep's timeout equals the documented formula")
+{
+	/* About 6 % over the lowered level: a quarter second a batch. */
+	static const struct delay_case mid = { .name = "mid", .n = 64, .min_usage = 1024 };
+	/* Below HZ/100: passes, reclaim, but no sleep at all. */
+	static const struct delay_case tiny = { .name = "tiny", .n = 4, .min_usage = 1024 };
+	/* N over the usage: the level is 0, the delay the stock clamp. */
+	static const struct delay_case clamp = { .name = "clamp", .n = UINT_MAX, .min_usage = 1200 };
+	struct delay_result r;
+
+	KT_ASSERT(run_case(&mid, &r) == KT_PASS);
+	KT_ASSERT_CMP(r.sleeps, >, 0);
+	KT_ASSERT_CMP(r.first_timeout, >, KT_KERNEL_HZ / 100);
+	KT_ASSERT_CMP(r.first_timeout, <, MEMCG_MAX_HIGH_DELAY_JIFFIES);
+
+	KT_ASSERT(run_case(&tiny, &r) == KT_PASS);
+	KT_ASSERT_CMP(r.sleeps, ==, 0);
+	KT_ASSERT_CMP(r.high_events, >, 0);
+
+	KT_ASSERT(run_case(&clamp, &r) == KT_PASS);
+	KT_ASSERT_CMP(r.sleeps, >, 0);
+	KT_ASSERT_CMP(r.first_timeout, ==, MEMCG_MAX_HIGH_DELAY_JIFFIES);
+	return KT_PASS;
 }
 
 KT_TEST(delay_honours_protection, "the lowered level stops at memory.min and memory.low")
 {
-	long long high_events;
-	__u64 sleeps;
-
 	/* Protected beyond the usage: nothing to do, whatever N is. */
-	KT_ASSERT(protected_case("min", "memory.min", "64M", &sleeps,
-				 &high_events) == KT_PASS);
-	KT_ASSERT_CMP(sleeps, ==, 0);
-	KT_ASSERT_CMP(high_events, ==, 0);
-	KT_ASSERT(protected_case("low", "memory.low", "64M", &sleeps,
-				 &high_events) == KT_PASS);
-	KT_ASSERT_CMP(sleeps, ==, 0);
-	KT_ASSERT_CMP(high_events, ==, 0);
-
+	static const struct delay_case min = { "min", UINT_MAX, 256, "memory.min", "64M" };
+	static const struct delay_case low = { "low", UINT_MAX, 256, "memory.low", "64M" };
 	/*
 	 * Protected up to 4M of the 5M: the level stops there, and the delay
 	 * is that of the overage over 4M (check_sleeps), not the clamp.
 	 */
-	KT_ASSERT(protected_case("part", "memory.min", "4M", &sleeps,
-				 &high_events) == KT_PASS);
-	KT_ASSERT_CMP(high_events, >, 0);
+	static const struct delay_case part = { "part", UINT_MAX, 256, "memory.min", "4M" };
+	struct delay_result r;
+
+	KT_ASSERT(run_case(&min, &r) == KT_PASS);
+	KT_ASSERT_CMP(r.sleeps, ==, 0);
+	KT_ASSERT_CMP(r.high_events, ==, 0);
+	KT_ASSERT(run_case(&low, &r) == KT_PASS);
+	KT_ASSERT_CMP(r.sleeps, ==, 0);
+	KT_ASSERT_CMP(r.high_events, ==, 0);
+	KT_ASSERT(run_case(&part, &r) == KT_PASS);
+	KT_ASSERT_CMP(r.high_events, >, 0);
 	return KT_PASS;
 }
 

@@ -7,6 +7,7 @@
  * memory.events, memory.stat and memory.pressure counters, no run times.
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 
 #include "kt.h"
@@ -136,16 +137,46 @@ out:
 	return events;
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define SAME_EVENTS_RUNS 5
+
+/*
+ * How many "high" events a charge loop over a real memory.high raises varies
+ * from run to run on the stock kernel too (how much each reclaim pass
+ * overshoots), so "the same" is: alternating runs, the medians apart by no
+ * more than the spread of the runs with nothing attached (and at most 2 if
+ * those all agree).
+ */
 KT_TEST(high_zero_same_events, "a hook returning 0 over a real memory.high gives the stock high events")
 {
-	long long stock, zero;
+	long long stock[SAME_EVENTS_RUNS], zero[SAME_EVENTS_RUNS], spread, diff;
+	char name[32];
 
-	stock = high_events_over_2m("stock", 0);
-	zero = high_events_over_2m("zero", 1);
-	kt_log("high events over 2M: nothing attached %lld, zero hook %lld\n",
-	       stock, zero);
-	KT_ASSERT_CMP(stock, >, 0);
-	KT_ASSERT_CMP(zero, ==, stock);
+	for (int i = 0; i < SAME_EVENTS_RUNS; i++) {
+		snprintf(name, sizeof(name), "stock%d", i);
+		stock[i] = high_events_over_2m(name, 0);
+		snprintf(name, sizeof(name), "zero%d", i);
+		zero[i] = high_events_over_2m(name, 1);
+		kt_log("high events over 2M: nothing attached %lld, zero hook %lld\n",
+		       stock[i], zero[i]);
+		KT_ASSERT_CMP(stock[i], >, 0);
+		KT_ASSERT_CMP(zero[i], >, 0);
+	}
+	qsort(stock, SAME_EVENTS_RUNS, sizeof(stock[0]), cmp_ll);
+	qsort(zero, SAME_EVENTS_RUNS, sizeof(zero[0]), cmp_ll);
+	spread = stock[SAME_EVENTS_RUNS - 1] - stock[0];
+	if (spread < 2)
+		spread = 2;
+	diff = llabs(zero[SAME_EVENTS_RUNS / 2] - stock[SAME_EVENTS_RUNS / 2]);
+	kt_log("medians: nothing attached %lld, zero hook %lld; stock spread %lld\n",
+	       stock[SAME_EVENTS_RUNS / 2], zero[SAME_EVENTS_RUNS / 2], spread);
+	KT_ASSERT_CMP(diff, <=, spread);
 	return KT_PASS;
 }
 
