@@ -123,7 +123,7 @@ static int pin_kept(struct prio_ctx *ctx, const struct prio_view *v,
 	return r;
 }
 
-/* New tracepoint, new links, all pins in tmp; nothing old touched yet. */
+/* New watching programs, new links, all pins in tmp; nothing old touched. */
 static int replace_build(struct prio_ctx *ctx, struct prio_session *s,
 			 const struct prio_view *v, const struct prio_diff *d,
 			 const char *tmp)
@@ -134,7 +134,7 @@ static int replace_build(struct prio_ctx *ctx, struct prio_session *s,
 
 	r = prio_pins_mkdir(tmp, err, len);
 	if (!r)
-		r = prio_session_attach_tracepoint(s, err, len);
+		r = prio_session_attach_watch(s, err, len);
 	for (uint32_t j = 0; !r && j < d->n_add; j++)
 		r = prio_session_attach_group(s, d->add[j], err, len);
 	if (!r)

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "log.h"
 #include "pins.h"
+#include "probe.h"
 #include "status.h"
 #include "view.h"
 
@@ -140,7 +141,7 @@ int prio_cmd_check(const struct prio_args *a)
 	snprintf(ctx.pin_path, sizeof(ctx.pin_path), "%s",
 		 a->pin_path ? a->pin_path : ctx.config->pin_path);
 	/* --check answers 0 or 1, whatever is wrong. */
-	if (prio_ctx_probe(&ctx) != PRIO_EXIT_OK) {
+	if (prio_ctx_probe_for_load(&ctx) != PRIO_EXIT_OK) {
 		r = PRIO_EXIT_FAILURE;
 		goto out;
 	}
@@ -161,8 +162,11 @@ int prio_cmd_check(const struct prio_args *a)
 	}
 	if (geteuid() != 0)
 		log_warn("not root: --attach will need root");
-	printf("%s: fine: %u groups, kernel %s with memcg_bpf_ops\n",
-	       ctx.config_file, ctx.config->n_groups, ctx.kernel.release);
+	printf("%s: fine: %u groups, kernel %s with memcg_bpf_ops, reclaim "
+	       "seen through %s (source %s)\n", ctx.config_file,
+	       ctx.config->n_groups, ctx.kernel.release,
+	       prio_source_hook(ctx.kernel.source),
+	       prio_source_name(ctx.kernel.source));
 out:
 	prio_ctx_free(&ctx);
 	return r;

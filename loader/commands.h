@@ -55,6 +55,8 @@ int prio_ctx_pin_path(struct prio_ctx *ctx);
 
 /* Probe the kernel; logs what is missing.  Exit code. */
 int prio_ctx_probe(struct prio_ctx *ctx);
+/* The same, then $MEMCG_PRIO_SOURCE applied: for loading a policy. */
+int prio_ctx_probe_for_load(struct prio_ctx *ctx);
 
 /*
  * Everything --attach and --foreground do before loading: config, cgroup

@@ -91,6 +91,19 @@ int prio_ctx_probe(struct prio_ctx *ctx)
 	return PRIO_EXIT_UNSUPPORTED;
 }
 
+int prio_ctx_probe_for_load(struct prio_ctx *ctx)
+{
+	int r = prio_ctx_probe(ctx);
+
+	if (r != PRIO_EXIT_OK)
+		return r;
+	if (prio_kernel_source_from_env(&ctx->kernel, ctx->err,
+					sizeof(ctx->err)) == 0)
+		return PRIO_EXIT_OK;
+	log_err("%s", ctx->err);
+	return PRIO_EXIT_UNSUPPORTED;
+}
+
 int prio_ctx_prepare(struct prio_ctx *ctx)
 {
 	int r;
@@ -104,7 +117,7 @@ int prio_ctx_prepare(struct prio_ctx *ctx)
 	if (prio_cgroup_check_root(ctx->config->cgroup_root, ctx->err,
 				   sizeof(ctx->err)) < 0)
 		goto fail;
-	r = prio_ctx_probe(ctx);
+	r = prio_ctx_probe_for_load(ctx);
 	if (r != PRIO_EXIT_OK)
 		return r;
 	if (prio_cgroups_prepare(ctx->config, &ctx->made, NULL, ctx->err,

@@ -98,3 +98,26 @@ bool prio_btf_has_typedef(const struct btf *btf, const char *name)
 {
 	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
 }
+
+int prio_btf_func_param(const struct btf *btf, const char *func,
+			const char *param)
+{
+	const struct btf_type *t, *proto;
+	const struct btf_param *p;
+	int32_t id;
+
+	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(btf, id);
+	proto = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (!proto || !btf_is_func_proto(proto))
+		return -ENOENT;
+	if (!param)
+		return btf_vlen(proto);
+	p = btf_params(proto);
+	for (int i = 0; i < (int)btf_vlen(proto); i++)
+		if (!strcmp(btf__name_by_offset(btf, p[i].name_off), param))
+			return i;
+	return -ENOENT;
+}

@@ -32,4 +32,12 @@ bool prio_btf_enum_has(const struct btf *btf, const char *enum_name,
 /* Is there a typedef called name (btf_trace_<tracepoint>, say)? */
 bool prio_btf_has_typedef(const struct btf *btf, const char *name);
 
+/*
+ * Function func of the kernel: with param NULL, its number of parameters;
+ * otherwise the position of the parameter called param.  -ENOENT if there
+ * is no such function (or parameter) in the BTF.
+ */
+int prio_btf_func_param(const struct btf *btf, const char *func,
+			const char *param);
+
 #endif

@@ -13,6 +13,12 @@
 #include <linux/magic.h>
 
 #include "pins.h"
+
+const char *const prio_pin_watch[PRIO_NR_WATCH] = {
+	[PRIO_WATCH_ENTER] = "links/watch_enter",
+	[PRIO_WATCH_EXIT] = "links/watch_exit",
+	[PRIO_WATCH_PAGES] = "links/watch_pages",
+};
 #include "util.h"
 
 int prio_pins_check_fs(const char *pin_path, char *err, size_t errlen)

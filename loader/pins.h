@@ -2,7 +2,9 @@
 /*
  * The pins of an attached policy under pin_path (bpffs):
  *
- *	links/tracepoint	the reclaim tracepoint's link
+ *	links/watch_enter	fentry on try_to_free_mem_cgroup_pages()
+ *	links/watch_exit	fexit on it
+ *	links/watch_pages	the pages source (vmpressure() or a tracepoint)
  *	links/group_NAME	the struct_ops link on group NAME's cgroup
  *	maps/rodata		the groups as the programs see them
  *	maps/group_state	pressure state of each group
@@ -19,7 +21,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PRIO_PIN_TRACEPOINT	"links/tracepoint"
+/* The programs that watch reclaim, each with a link and a pin. */
+enum prio_watch {
+	PRIO_WATCH_ENTER,		/* a memcg reclaim starts: its target */
+	PRIO_WATCH_EXIT,		/* ... and ends */
+	PRIO_WATCH_PAGES,		/* pages scanned and reclaimed per memcg */
+	PRIO_NR_WATCH,
+};
+
+/* Pin names of the watching links, by enum prio_watch. */
+extern const char *const prio_pin_watch[PRIO_NR_WATCH];
+
 #define PRIO_PIN_GROUP		"links/group_"
 
 /* Suffix of the directory a new set of pins is made in. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -15,10 +16,26 @@
 #define SEE_KERNEL "boot a kernel built with the patches in kernel/ " \
 		   "(kernel/build; see README)"
 
-const char *prio_source_tracepoint(enum prio_source s)
+static const struct {
+	const char *name, *hook;
+} sources[PRIO_NR_SOURCES] = {
+	[PRIO_SOURCE_VMPRESSURE] = { "vmpressure", "fentry on vmpressure()" },
+	[PRIO_SOURCE_VMPRESSURE_NOORDER] = { "vmpressure",
+					     "fentry on vmpressure()" },
+	[PRIO_SOURCE_LRUVEC] = { "lruvec-stat", "tracepoint "
+				 "memcg:mod_memcg_lruvec_state" },
+	[PRIO_SOURCE_EVENTS] = { "vm-events", "tracepoint "
+				 "memcg:count_memcg_events" },
+};
+
+const char *prio_source_name(uint32_t source)
 {
-	return s == PRIO_SOURCE_LRUVEC ? "memcg:mod_memcg_lruvec_state" :
-					 "memcg:count_memcg_events";
+	return source < PRIO_NR_SOURCES ? sources[source].name : "?";
+}
+
+const char *prio_source_hook(uint32_t source)
+{
+	return source < PRIO_NR_SOURCES ? sources[source].hook : "?";
 }
 
 static int probe_ops(struct prio_kernel *k, char *err, size_t errlen)
@@ -40,27 +57,75 @@ static int probe_ops(struct prio_kernel *k, char *err, size_t errlen)
 	return 0;
 }
 
-/* Where the kernel counts reclaim, as the programs' CO-RE checks do. */
+/* Can the running kernel feed source s?  vmpressure() in either shape. */
+static bool source_available(const struct btf *b, enum prio_source s)
+{
+	switch (s) {
+	case PRIO_SOURCE_VMPRESSURE:
+		return prio_btf_func_param(b, "vmpressure", "order") == 1 &&
+		       prio_btf_func_param(b, "vmpressure", NULL) == 6;
+	case PRIO_SOURCE_VMPRESSURE_NOORDER:
+		return prio_btf_func_param(b, "vmpressure", "memcg") == 1 &&
+		       prio_btf_func_param(b, "vmpressure", NULL) == 5;
+	case PRIO_SOURCE_LRUVEC:
+		return prio_btf_enum_has(b, "node_stat_item", "PGSCAN_KSWAPD") &&
+		       prio_btf_has_typedef(b, "btf_trace_mod_memcg_lruvec_state");
+	case PRIO_SOURCE_EVENTS:
+		return prio_btf_enum_has(b, "vm_event_item", "PGSCAN_KSWAPD") &&
+		       prio_btf_has_typedef(b, "btf_trace_count_memcg_events");
+	default:
+		return false;
+	}
+}
+
+/*
+ * The reclaim target from try_to_free_mem_cgroup_pages(), and the pages
+ * from the cheapest source the kernel offers (in enum order).
+ */
 static int probe_source(struct prio_kernel *k, char *err, size_t errlen)
 {
 	const struct btf *b = k->vmlinux;
 
-	if (prio_btf_enum_has(b, "node_stat_item", "PGSCAN_KSWAPD") &&
-	    prio_btf_has_typedef(b, "btf_trace_mod_memcg_lruvec_state")) {
-		k->source = PRIO_SOURCE_LRUVEC;
-		return 0;
-	}
-	if (prio_btf_enum_has(b, "vm_event_item", "PGSCAN_KSWAPD") &&
-	    prio_btf_has_typedef(b, "btf_trace_count_memcg_events")) {
-		k->source = PRIO_SOURCE_EVENTS;
-		return 0;
+	if (prio_btf_func_param(b, "try_to_free_mem_cgroup_pages",
+				"reclaim_options") != 3)
+		return prio_fail(err, errlen, -EOPNOTSUPP, "the running kernel "
+				 "(%s) has no try_to_free_mem_cgroup_pages(memcg, "
+				 "nr_pages, gfp_mask, reclaim_options, ...) in its "
+				 "BTF, so memcg-prio cannot tell which limit a "
+				 "reclaim works for: %s", k->release, SEE_KERNEL);
+	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
+		if (source_available(b, s)) {
+			k->source = s;
+			return 0;
+		}
 	}
 	return prio_fail(err, errlen, -EOPNOTSUPP, "the running kernel (%s) "
-			 "reports memory reclaim neither as node statistics "
-			 "(PGSCAN_KSWAPD in enum node_stat_item, tracepoint "
-			 "memcg:mod_memcg_lruvec_state) nor as vm events (enum "
-			 "vm_event_item, memcg:count_memcg_events): %s",
-			 k->release, SEE_KERNEL);
+			 "offers no way to see reclaim per memcg: neither "
+			 "vmpressure() in its BTF, nor the tracepoints "
+			 "memcg:mod_memcg_lruvec_state or "
+			 "memcg:count_memcg_events: %s", k->release, SEE_KERNEL);
+}
+
+int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
+				size_t errlen)
+{
+	const char *want = getenv(PRIO_SOURCE_ENV);
+	bool known = false;
+
+	if (!want || !*want)
+		return 0;
+	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
+		if (strcmp(want, sources[s].name))
+			continue;
+		known = true;
+		if (source_available(k->vmlinux, s)) {
+			k->source = s;
+			return 0;
+		}
+	}
+	return prio_fail(err, errlen, -EOPNOTSUPP, "%s=%s: %s", PRIO_SOURCE_ENV,
+			 want, known ? "the running kernel does not offer it" :
+			 "no such source (vmpressure, lruvec-stat or vm-events)");
 }
 
 int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen)

@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What the running kernel offers, from its BTF, probed once: the
- * memcg_bpf_ops struct_ops, the tracepoint that carries the reclaim
- * counters, and a way to attach struct_ops to a cgroup.  Never versions.
+ * memcg_bpf_ops struct_ops, where the policy can see reclaim (its target,
+ * and the pages it scans and reclaims in each memcg), and a way to attach
+ * struct_ops to a cgroup.  Never versions.
  */
 #ifndef MEMCG_PRIO_LOADER_PROBE_H
 #define MEMCG_PRIO_LOADER_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "policy/prio.h"
 
 struct btf;
 struct prio_attach_abi;
 
-enum prio_source {
-	/* PGSCAN_* are node_stat_item (Linux 7.2): mod_memcg_lruvec_state */
-	PRIO_SOURCE_LRUVEC,
-	/* PGSCAN_* are vm events (older kernels): count_memcg_events */
-	PRIO_SOURCE_EVENTS,
-};
+/*
+ * Environment variable naming the pages source to use instead of the best
+ * one the kernel offers ("vmpressure", "lruvec-stat", "vm-events"): for
+ * tests of the fallbacks.
+ */
+#define PRIO_SOURCE_ENV		"MEMCG_PRIO_SOURCE"
 
 struct prio_kernel {
 	char release[65];		/* uname -r */
@@ -35,7 +40,18 @@ int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen);
 
 void prio_kernel_free(struct prio_kernel *k);
 
-/* The tracepoint of a source: "memcg:mod_memcg_lruvec_state"... */
-const char *prio_source_tracepoint(enum prio_source s);
+/*
+ * Use the source named by $MEMCG_PRIO_SOURCE, if set, instead of the one
+ * probed.  0, or -EOPNOTSUPP with a message if there is no such source or
+ * the kernel does not offer it.
+ */
+int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
+				size_t errlen);
+
+/* Short name of a source ("vmpressure", "lruvec-stat"...), or "?". */
+const char *prio_source_name(uint32_t source);
+
+/* Where a source hooks, in words: "fentry on vmpressure()"... */
+const char *prio_source_hook(uint32_t source);
 
 #endif

@@ -29,19 +29,45 @@ static void fill_rodata(struct prio_session *s, bool dry_run)
 {
 	struct prio_bpf__rodata *ro = s->skel->rodata;
 
+	ro->prio_source = s->kernel->source;
 	for (uint32_t i = 0; i < s->plan->n_groups; i++)
 		prio_plan_group_cfg(s->config, s->plan, i, &ro->prio_groups[i]);
 	ro->prio_nr_groups = s->plan->n_groups;
 	ro->dry_run = dry_run;
 }
 
-/* Exactly one tracepoint program, the one the running kernel feeds. */
+/* The program of each watch, for the running kernel's source. */
+static struct bpf_program *watch_prog(const struct prio_session *s,
+				      enum prio_watch w)
+{
+	struct bpf_program *pages[PRIO_NR_SOURCES] = {
+		[PRIO_SOURCE_VMPRESSURE] = s->skel->progs.prio_vmpressure,
+		[PRIO_SOURCE_VMPRESSURE_NOORDER] =
+			s->skel->progs.prio_vmpressure_noorder,
+		[PRIO_SOURCE_LRUVEC] = s->skel->progs.prio_lruvec_state,
+		[PRIO_SOURCE_EVENTS] = s->skel->progs.prio_memcg_events,
+	};
+
+	switch (w) {
+	case PRIO_WATCH_ENTER:
+		return s->skel->progs.prio_reclaim_enter;
+	case PRIO_WATCH_EXIT:
+		return s->skel->progs.prio_reclaim_exit;
+	default:
+		return pages[s->kernel->source];
+	}
+}
+
+/* Load only the pages program the running kernel feeds. */
 static void choose_programs(struct prio_session *s)
 {
-	bool lruvec = s->kernel->source == PRIO_SOURCE_LRUVEC;
+	struct bpf_program *chosen = watch_prog(s, PRIO_WATCH_PAGES);
 
-	bpf_program__set_autoload(s->skel->progs.prio_lruvec_state, lruvec);
-	bpf_program__set_autoload(s->skel->progs.prio_memcg_events, !lruvec);
+	bpf_program__set_autoload(s->skel->progs.prio_vmpressure, false);
+	bpf_program__set_autoload(s->skel->progs.prio_vmpressure_noorder, false);
+	bpf_program__set_autoload(s->skel->progs.prio_lruvec_state, false);
+	bpf_program__set_autoload(s->skel->progs.prio_memcg_events, false);
+	bpf_program__set_autoload(chosen, true);
 }
 
 static int fill_maps(struct prio_session *s, char *err, size_t errlen)
@@ -105,20 +131,20 @@ fail:
 	return r;
 }
 
-int prio_session_attach_tracepoint(struct prio_session *s, char *err,
-				   size_t errlen)
+int prio_session_attach_watch(struct prio_session *s, char *err, size_t errlen)
 {
-	struct bpf_program *prog = s->kernel->source == PRIO_SOURCE_LRUVEC ?
-				   s->skel->progs.prio_lruvec_state :
-				   s->skel->progs.prio_memcg_events;
+	for (int w = 0; w < PRIO_NR_WATCH; w++) {
+		struct bpf_program *prog = watch_prog(s, w);
 
-	s->tp_link = bpf_program__attach(prog);
-	if (!s->tp_link) {
-		s->tp_link = NULL;
-		return prio_fail(err, errlen, -errno, "cannot attach to "
-				 "tracepoint %s: %s",
-				 prio_source_tracepoint(s->kernel->source),
-				 strerror(errno));
+		s->watch_links[w] = bpf_program__attach(prog);
+		if (!s->watch_links[w])
+			return prio_fail(err, errlen, -errno, "cannot attach "
+					 "program %s (%s): %s",
+					 bpf_program__name(prog),
+					 w == PRIO_WATCH_PAGES ?
+					 prio_source_hook(s->kernel->source) :
+					 "try_to_free_mem_cgroup_pages()",
+					 strerror(errno));
 	}
 	return 0;
 }
@@ -170,7 +196,7 @@ int prio_session_attach_all(struct prio_session *s, char *err, size_t errlen)
 {
 	int r;
 
-	r = prio_session_attach_tracepoint(s, err, errlen);
+	r = prio_session_attach_watch(s, err, errlen);
 	for (uint32_t a = 0; !r && a < s->plan->n_attach; a++)
 		r = prio_session_attach_group(s, s->plan->attach_order[a], err,
 					      errlen);
@@ -195,9 +221,11 @@ int prio_session_pin(struct prio_session *s, const char *dir, char *err,
 	for (size_t m = 0; !r && m < ARRAY_SIZE(maps); m++)
 		r = prio_pin(dir, maps[m].rel, bpf_map__fd(maps[m].map), err,
 			     errlen);
-	if (!r && s->tp_link)
-		r = prio_pin(dir, PRIO_PIN_TRACEPOINT, bpf_link__fd(s->tp_link),
-			     err, errlen);
+	for (int w = 0; !r && w < PRIO_NR_WATCH; w++)
+		if (s->watch_links[w])
+			r = prio_pin(dir, prio_pin_watch[w],
+				     bpf_link__fd(s->watch_links[w]), err,
+				     errlen);
 	for (uint32_t i = 0; !r && i < s->plan->n_groups; i++) {
 		if (!s->links[i])
 			continue;
@@ -217,8 +245,10 @@ void prio_session_close(struct prio_session *s)
 		bpf_link__destroy(s->links[i]);
 		s->links[i] = NULL;
 	}
-	bpf_link__destroy(s->tp_link);
-	s->tp_link = NULL;
+	for (int w = 0; w < PRIO_NR_WATCH; w++) {
+		bpf_link__destroy(s->watch_links[w]);
+		s->watch_links[w] = NULL;
+	}
 	prio_bpf__destroy(s->skel);
 	s->skel = NULL;
 }

@@ -2,7 +2,7 @@
 /*
  * One loaded instance of the BPF policy (policy/prio.bpf.c) and the links
  * this process made for it: load with the plan's groups in .rodata, attach
- * the tracepoint and the struct_ops links, pin.  Closing the session
+ * the programs that watch reclaim and the struct_ops links, pin.  Closing the session
  * closes its fds: whatever is not pinned is detached by the kernel then.
  */
 #ifndef MEMCG_PRIO_LOADER_SESSION_H
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pins.h"
 #include "policy.h"
 #include "probe.h"
 
@@ -24,7 +25,7 @@ struct prio_session {
 	const struct prio_kernel *kernel;
 	const struct prio_config *config;
 	const struct prio_plan *plan;
-	struct bpf_link *tp_link;
+	struct bpf_link *watch_links[PRIO_NR_WATCH];	/* enum prio_watch */
 	struct bpf_link *links[PRIO_MAX_GROUPS];	/* by plan index */
 };
 
@@ -37,15 +38,15 @@ int prio_session_load(struct prio_session *s, const struct prio_kernel *k,
 		      const struct prio_config *c, const struct prio_plan *p,
 		      bool dry_run, char *err, size_t errlen);
 
-int prio_session_attach_tracepoint(struct prio_session *s, char *err,
-				   size_t errlen);
+/* Attach the programs that watch reclaim.  0 or -errno with a message. */
+int prio_session_attach_watch(struct prio_session *s, char *err, size_t errlen);
 
 /* Attach the struct_ops link of plan group i.  0 or -errno, message
  * naming the group and its cgroup. */
 int prio_session_attach_group(struct prio_session *s, uint32_t i, char *err,
 			      size_t errlen);
 
-/* The tracepoint, then every group of the plan in attach order. */
+/* The watching programs, then every group of the plan in attach order. */
 int prio_session_attach_all(struct prio_session *s, char *err, size_t errlen);
 
 /* Pin the maps and the links made by this session into dir. */

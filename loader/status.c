@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "probe.h"
 #include "status.h"
 #include "util.h"
 
@@ -27,8 +28,14 @@ static uint64_t ago_ns(uint64_t now, uint64_t then)
 static const char *throttler(const struct prio_status *st,
 			     const struct prio_group_status *g)
 {
-	return st->groups[g->state.throttled_by].cfg.name;
+	return g->state.throttled_by < st->n_groups ?
+	       st->groups[g->state.throttled_by].cfg.name : "?";
 }
+
+/* The domain of g's last throttle, in words. */
+static void throttle_domain(const struct prio_status *st,
+			    const struct prio_group_status *g, char *buf,
+			    size_t len);
 
 static void text_link(const struct prio_group_status *g, FILE *out)
 {
@@ -45,27 +52,60 @@ static void text_link(const struct prio_group_status *g, FILE *out)
 		fprintf(out, "attached, link %u%s\n", g->link.id, ovr);
 }
 
-static void text_pressure(const struct prio_status *st,
-			  const struct prio_group_status *g, FILE *out)
+static void domain_name(const struct prio_status *st, uint32_t presser,
+			uint64_t id, uint32_t cause, char *buf, size_t len)
 {
+	const char *path = presser < st->n_groups ?
+			   st->groups[presser].cfg.path : "";
+
+	prio_view_domain_name(path, id, cause, buf, len);
+}
+
+static void text_domains(const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
+	char name[PRIO_PATH_LEN + 64];
+
+	for (int k = 0; k < PRIO_MAX_DOMAINS; k++) {
+		const struct prio_domain_state *d = &g->state.domains[k];
+
+		if (!d->cgroup_id)
+			continue;
+		domain_name(st, i, d->cgroup_id, d->cause, name, sizeof(name));
+		fprintf(out, "    domain %s: ", name);
+		if (d->pressured_until_ns > st->now_ns)
+			fprintf(out, "pressed for %" PRIu64 " ms more",
+				ms(d->pressured_until_ns - st->now_ns));
+		else
+			fputs("not pressed", out);
+		fprintf(out, " (last window: %s, severity %u), last reclaim %"
+			PRIu64 " ms ago\n", level_name(d->last_level),
+			d->severity, ms(ago_ns(st->now_ns, d->last_seen_ns)));
+	}
+}
+
+static void text_pressure(const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
 	const uint64_t *s = g->stats;
 
 	if (g->pressed)
-		fprintf(out, "pressed for %" PRIu64 " ms more (last window: %s, "
-			"severity %u)\n",
-			ms(g->state.pressured_until_ns - st->now_ns),
-			level_name(g->state.last_level), g->state.severity);
+		fprintf(out, "pressed for %" PRIu64 " ms more\n",
+			ms(g->state.pressured_until_ns - st->now_ns));
 	else if (s[PRIO_STAT_WINDOWS])
-		fprintf(out, "not pressed (last window: %s)\n",
-			level_name(g->state.last_level));
+		fputs("not pressed\n", out);
 	else
 		fputs("not pressed (no reclaim window closed yet)\n", out);
+	text_domains(st, i, out);
 	fprintf(out, "  reclaim:    %" PRIu64 " pages scanned, %" PRIu64
-		" reclaimed, in %" PRIu64 " updates; %" PRIu64 " windows, %"
+		" reclaimed, in %" PRIu64 " reports; %" PRIu64 " windows, %"
 		PRIu64 " pressed; %" PRIu64 " ms pressed in all\n",
 		s[PRIO_STAT_PAGES_SCANNED], s[PRIO_STAT_PAGES_RECLAIMED],
 		s[PRIO_STAT_SCAN_EVENTS], s[PRIO_STAT_WINDOWS],
 		s[PRIO_STAT_WINDOWS_PRESSURED], ms(g->state.pressure_ns));
+	fprintf(out, "  ignored:    %" PRIu64 " pages scanned for a limit of "
+		"its own, %" PRIu64 " for the level the policy lowered\n",
+		s[PRIO_STAT_IGNORED_OWN], s[PRIO_STAT_IGNORED_POLICY]);
 }
 
 static void text_throttle(const struct prio_status *st,
@@ -73,19 +113,22 @@ static void text_throttle(const struct prio_status *st,
 {
 	const uint64_t *s = g->stats;
 	const char *would = st->dry_run ? "would be " : "";
+	char dom[PRIO_PATH_LEN + 64] = "";
 
 	fputs("  throttling: ", out);
 	if (!(g->cfg.link_flags & PRIO_LINK_ATTACHED)) {
 		fputs("never (highest priority)\n", out);
 		return;
 	}
+	if (g->state.last_throttled_ns)
+		throttle_domain(st, g, dom, sizeof(dom));
 	if (g->throttled)
-		fprintf(out, "%sthrottled by '%s', %" PRIu64 " ms ago",
-			would, throttler(st, g),
+		fprintf(out, "%sthrottled by '%s' (domain %s), %" PRIu64
+			" ms ago", would, throttler(st, g), dom,
 			ms(ago_ns(st->now_ns, g->state.last_throttled_ns)));
 	else if (g->state.last_throttled_ns)
-		fprintf(out, "not now (last %sby '%s', %" PRIu64 " ms ago)",
-			would, throttler(st, g),
+		fprintf(out, "not now (last %sby '%s', domain %s, %" PRIu64
+			" ms ago)", would, throttler(st, g), dom,
 			ms(ago_ns(st->now_ns, g->state.last_throttled_ns)));
 	else
 		fputs("not yet", out);
@@ -95,6 +138,18 @@ static void text_throttle(const struct prio_status *st,
 		st->dry_run ? s[PRIO_STAT_DRY_RUN_THROTTLED] :
 			      s[PRIO_STAT_THROTTLED],
 		would, s[PRIO_STAT_PAGES_REPORTED]);
+	if (s[PRIO_STAT_NOT_IN_DOMAIN])
+		fprintf(out, "              %" PRIu64 " charges left alone: the "
+			"pressure above was in domains without this cgroup\n",
+			s[PRIO_STAT_NOT_IN_DOMAIN]);
+}
+
+static void throttle_domain(const struct prio_status *st,
+			    const struct prio_group_status *g, char *buf,
+			    size_t len)
+{
+	domain_name(st, g->state.throttled_by, g->state.throttled_domain,
+		    g->state.throttled_cause, buf, len);
 }
 
 void prio_status_print_text(const struct prio_status *st, const char *where,
@@ -103,11 +158,15 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 	fprintf(out, "memcg-prio: attached%s%s%s\n", where ? ", pinned at " : "",
 		where ? where : " by this process", st->dry_run ?
 		" (dry run: nothing is throttled)" : "");
-	if (st->tp_link_id)
-		fprintf(out, "tracepoint: %s, link %u\n",
-			*st->tp_name ? st->tp_name : "?", st->tp_link_id);
-	else
-		fputs("tracepoint: missing (pin removed?)\n", out);
+	fprintf(out, "reclaim seen through: %s (source %s) and fentry/fexit "
+		"on try_to_free_mem_cgroup_pages(); links",
+		prio_source_hook(st->source), prio_source_name(st->source));
+	for (int w = 0; w < PRIO_NR_WATCH; w++)
+		if (st->watch_link_id[w])
+			fprintf(out, " %u", st->watch_link_id[w]);
+		else
+			fputs(" missing (pin removed?)", out);
+	fputc('\n', out);
 	for (uint32_t i = 0; i < st->n_groups; i++) {
 		const struct prio_group_status *g = &st->groups[i];
 
@@ -116,7 +175,7 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 		fputs("  link:       ", out);
 		text_link(g, out);
 		fputs("  pressure:   ", out);
-		text_pressure(st, g, out);
+		text_pressure(st, i, out);
 		text_throttle(st, g, out);
 	}
 	fputs("counters:", out);
@@ -152,9 +211,60 @@ static const char *link_state(const struct prio_group_status *g)
 	return g->link.attached ? "attached" : "detached";
 }
 
-static void json_group(const struct prio_status *st,
-		       const struct prio_group_status *g, FILE *out)
+static void json_domain(const struct prio_status *st, uint32_t i,
+			const struct prio_domain_state *d, FILE *out)
 {
+	bool pressed = d->pressured_until_ns > st->now_ns;
+	char name[PRIO_PATH_LEN + 64];
+
+	domain_name(st, i, d->cgroup_id, d->cause, name, sizeof(name));
+	fprintf(out, "{\"cgroup_id\":%" PRIu64 ",\"name\":",
+		(uint64_t)d->cgroup_id);
+	json_str(name, out);
+	fprintf(out, ",\"global\":%s,\"cause\":",
+		d->cause == PRIO_CAUSE_KSWAPD || d->cause == PRIO_CAUSE_DIRECT ?
+		"true" : "false");
+	json_str(prio_cause_name(d->cause), out);
+	fprintf(out, ",\"pressed\":%s,\"remaining_ms\":%" PRIu64
+		",\"last_level\":", pressed ? "true" : "false",
+		pressed ? ms(d->pressured_until_ns - st->now_ns) : 0);
+	json_str(level_name(d->last_level), out);
+	fprintf(out, ",\"severity\":%u,\"last_seen_ms_ago\":%" PRIu64 "}",
+		d->severity, ms(ago_ns(st->now_ns, d->last_seen_ns)));
+}
+
+static void json_pressure(const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
+	const struct prio_domain_state *main;
+	bool first = true;
+
+	main = prio_group_main_domain(g, st->now_ns);
+	fprintf(out, ",\"pressure\":{\"pressed\":%s,\"remaining_ms\":%" PRIu64
+		",\"last_level\":", g->pressed ? "true" : "false",
+		g->pressed ? ms(g->state.pressured_until_ns - st->now_ns) : 0);
+	if (g->stats[PRIO_STAT_WINDOWS] && main)
+		json_str(level_name(main->last_level), out);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"severity\":%u,\"total_ms\":%" PRIu64 ",\"domains\":[",
+		main ? main->severity : 0, ms(g->state.pressure_ns));
+	for (int k = 0; k < PRIO_MAX_DOMAINS; k++) {
+		if (!g->state.domains[k].cgroup_id)
+			continue;
+		if (!first)
+			fputc(',', out);
+		first = false;
+		json_domain(st, i, &g->state.domains[k], out);
+	}
+	fputs("]}", out);
+}
+
+static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
+	char name[PRIO_PATH_LEN + 64];
+
 	fputs("{\"name\":", out);
 	json_str(g->cfg.name, out);
 	fprintf(out, ",\"priority\":%u,\"cgroup\":", g->cfg.priority);
@@ -163,19 +273,17 @@ static void json_group(const struct prio_status *st,
 		"\"id\":%u,\"allow_override\":%s}", (uint64_t)g->cfg.cgroup_id,
 		link_state(g), g->link.id,
 		(g->cfg.link_flags & PRIO_LINK_OVERRIDE) ? "true" : "false");
-	fprintf(out, ",\"pressure\":{\"pressed\":%s,\"remaining_ms\":%" PRIu64
-		",\"last_level\":", g->pressed ? "true" : "false",
-		g->pressed ? ms(g->state.pressured_until_ns - st->now_ns) : 0);
-	if (g->stats[PRIO_STAT_WINDOWS])
-		json_str(level_name(g->state.last_level), out);
-	else
-		fputs("null", out);
-	fprintf(out, ",\"severity\":%u,\"total_ms\":%" PRIu64 "}",
-		g->state.severity, ms(g->state.pressure_ns));
+	json_pressure(st, i, out);
 	fputs(",\"throttled\":", out);
 	if (g->state.last_throttled_ns) {
+		throttle_domain(st, g, name, sizeof(name));
 		fprintf(out, "{\"now\":%s,\"by\":", g->throttled ? "true" : "false");
 		json_str(throttler(st, g), out);
+		fprintf(out, ",\"domain_id\":%" PRIu64 ",\"domain\":",
+			(uint64_t)g->state.throttled_domain);
+		json_str(name, out);
+		fputs(",\"cause\":", out);
+		json_str(prio_cause_name(g->state.throttled_cause), out);
 		fprintf(out, ",\"ms_ago\":%" PRIu64 "}",
 			ms(ago_ns(st->now_ns, g->state.last_throttled_ns)));
 	} else {
@@ -196,14 +304,19 @@ void prio_status_print_json(const struct prio_status *st, const char *where,
 		json_str(where, out);
 	else
 		fputs("null", out);
-	fprintf(out, ",\"dry_run\":%s,\"tracepoint\":{\"name\":",
+	fprintf(out, ",\"dry_run\":%s,\"source\":{\"name\":",
 		st->dry_run ? "true" : "false");
-	json_str(st->tp_name, out);
-	fprintf(out, ",\"link_id\":%u},\"groups\":[", st->tp_link_id);
+	json_str(prio_source_name(st->source), out);
+	fputs(",\"hook\":", out);
+	json_str(prio_source_hook(st->source), out);
+	fputs(",\"link_ids\":[", out);
+	for (int w = 0; w < PRIO_NR_WATCH; w++)
+		fprintf(out, "%s%u", w ? "," : "", st->watch_link_id[w]);
+	fputs("]},\"groups\":[", out);
 	for (uint32_t i = 0; i < st->n_groups; i++) {
 		if (i)
 			fputc(',', out);
-		json_group(st, &st->groups[i], out);
+		json_group(st, i, out);
 	}
 	fputs("],\"counters\":{", out);
 	for (uint32_t k = 0; k < PRIO_NR_GSTATS; k++)
@@ -219,24 +332,38 @@ void prio_status_print_json_detached(const char *pin_path, FILE *out)
 	fputs("}\n", out);
 }
 
+static void print_pressed(const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
+	const struct prio_domain_state *d = prio_group_main_domain(g, st->now_ns);
+	char name[PRIO_PATH_LEN + 64] = "?";
+
+	if (d)
+		domain_name(st, i, d->cgroup_id, d->cause, name, sizeof(name));
+	fprintf(out, "group '%s' pressed (%s, level %s, severity %u)\n",
+		g->cfg.name, name, d ? level_name(d->last_level) : "?",
+		d ? d->severity : 0);
+}
+
 void prio_status_print_changes(const struct prio_status *old,
 			       const struct prio_status *new, FILE *out)
 {
 	const char *would = new->dry_run ? "would be " : "";
+	char name[PRIO_PATH_LEN + 64];
 
 	for (uint32_t i = 0; i < new->n_groups; i++) {
 		const struct prio_group_status *o = &old->groups[i];
 		const struct prio_group_status *n = &new->groups[i];
 
 		if (!o->pressed && n->pressed)
-			fprintf(out, "group '%s' pressed (level %s, severity %u)\n",
-				n->cfg.name, level_name(n->state.last_level),
-				n->state.severity);
+			print_pressed(new, i, out);
 		else if (o->pressed && !n->pressed)
 			fprintf(out, "group '%s' released\n", n->cfg.name);
-		if (!o->throttled && n->throttled)
-			fprintf(out, "group '%s' %sthrottled by '%s'\n",
-				n->cfg.name, would, throttler(new, n));
+		if (!o->throttled && n->throttled) {
+			throttle_domain(new, n, name, sizeof(name));
+			fprintf(out, "group '%s' %sthrottled by '%s' (%s)\n",
+				n->cfg.name, would, throttler(new, n), name);
+		}
 		else if (o->throttled && !n->throttled)
 			fprintf(out, "group '%s' no longer %sthrottled\n",
 				n->cfg.name, would);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -28,6 +30,10 @@ const char *const prio_stat_names[PRIO_NR_STATS] = {
 	[PRIO_STAT_THROTTLED] = "throttled",
 	[PRIO_STAT_DRY_RUN_THROTTLED] = "dry_run_throttled",
 	[PRIO_STAT_PAGES_REPORTED] = "pages_reported",
+	[PRIO_STAT_IGNORED_OWN] = "ignored_own_limit",
+	[PRIO_STAT_IGNORED_POLICY] = "ignored_policy",
+	[PRIO_STAT_NOT_IN_DOMAIN] = "pressed_elsewhere",
+	[PRIO_STAT_DOMAIN_EVICTIONS] = "domain_evictions",
 };
 
 const char *const prio_gstat_names[PRIO_NR_GSTATS] = {
@@ -38,6 +44,9 @@ const char *const prio_gstat_names[PRIO_NR_GSTATS] = {
 	[PRIO_GSTAT_HOOK_UNPRESSED] = "hook_calls_unpressed",
 	[PRIO_GSTAT_ONLINE] = "cgroups_online",
 	[PRIO_GSTAT_OFFLINE] = "cgroups_offline",
+	[PRIO_GSTAT_MEMCG_RECLAIMS] = "memcg_reclaims",
+	[PRIO_GSTAT_PROACTIVE] = "ignored_proactive",
+	[PRIO_GSTAT_NO_CONTEXT] = "reclaims_without_context",
 };
 
 static void view_init(struct prio_view *v, bool own)
@@ -45,7 +54,8 @@ static void view_init(struct prio_view *v, bool own)
 	memset(v, 0, sizeof(*v));
 	v->own_fds = own;
 	v->rodata_fd = v->state_fd = v->stats_fd = v->gstats_fd = -1;
-	v->tp_fd = -1;
+	for (int w = 0; w < PRIO_NR_WATCH; w++)
+		v->watch_fd[w] = -1;
 	for (int i = 0; i < PRIO_MAX_GROUPS; i++)
 		v->link_fd[i] = -1;
 }
@@ -88,6 +98,7 @@ static int read_rodata(struct prio_view *v, int fd, const char *pin_path,
 	if (!r) {
 		v->n_groups = ro->prio_nr_groups;
 		v->dry_run = ro->dry_run;
+		v->source = ro->prio_source;
 		memcpy(v->groups, ro->prio_groups, sizeof(v->groups));
 	}
 	free(value);
@@ -117,8 +128,10 @@ static void open_links(struct prio_view *v, const char *pin_path)
 	char rel[64];
 	int fd;
 
-	fd = prio_pin_open(pin_path, PRIO_PIN_TRACEPOINT);
-	v->tp_fd = fd < 0 ? -1 : fd;
+	for (int w = 0; w < PRIO_NR_WATCH; w++) {
+		fd = prio_pin_open(pin_path, prio_pin_watch[w]);
+		v->watch_fd[w] = fd < 0 ? -1 : fd;
+	}
 	for (uint32_t i = 0; i < v->n_groups; i++) {
 		if (!(v->groups[i].link_flags & PRIO_LINK_ATTACHED))
 			continue;
@@ -166,7 +179,9 @@ int prio_view_from_session(struct prio_view *v, const struct prio_session *s,
 	v->state_fd = bpf_map__fd(skel->maps.group_state);
 	v->stats_fd = bpf_map__fd(skel->maps.group_stats);
 	v->gstats_fd = bpf_map__fd(skel->maps.global_stats);
-	v->tp_fd = s->tp_link ? bpf_link__fd(s->tp_link) : -1;
+	for (int w = 0; w < PRIO_NR_WATCH; w++)
+		v->watch_fd[w] = s->watch_links[w] ?
+				 bpf_link__fd(s->watch_links[w]) : -1;
 	for (uint32_t i = 0; i < s->plan->n_groups; i++)
 		v->link_fd[i] = s->links[i] ? bpf_link__fd(s->links[i]) : -1;
 	return read_rodata(v, v->rodata_fd, "(this process)", err, errlen);
@@ -175,7 +190,9 @@ int prio_view_from_session(struct prio_view *v, const struct prio_session *s,
 void prio_view_close(struct prio_view *v)
 {
 	int *fds[] = { &v->rodata_fd, &v->state_fd, &v->stats_fd,
-		       &v->gstats_fd, &v->tp_fd };
+		       &v->gstats_fd, &v->watch_fd[PRIO_WATCH_ENTER],
+		       &v->watch_fd[PRIO_WATCH_EXIT],
+		       &v->watch_fd[PRIO_WATCH_PAGES] };
 
 	if (!v->own_fds)
 		return;
@@ -243,20 +260,15 @@ static int read_counters(const struct prio_view *v, struct prio_status *st)
 	return r;
 }
 
-static void read_tracepoint(const struct prio_view *v, struct prio_status *st)
+/* The id of the link behind fd, 0 if there is none. */
+static uint32_t link_id(int fd)
 {
 	struct bpf_link_info info = { 0 };
 	uint32_t len = sizeof(info);
 
-	if (v->tp_fd < 0)
-		return;
-	info.raw_tracepoint.tp_name = (uint64_t)(uintptr_t)st->tp_name;
-	info.raw_tracepoint.tp_name_len = sizeof(st->tp_name);
-	if (bpf_link_get_info_by_fd(v->tp_fd, &info, &len) < 0)
-		return;
-	st->tp_link_id = info.id;
-	if (info.type != BPF_LINK_TYPE_RAW_TRACEPOINT)
-		st->tp_name[0] = '\0';
+	if (fd < 0 || bpf_link_get_info_by_fd(fd, &info, &len) < 0)
+		return 0;
+	return info.id;
 }
 
 static void read_link(const struct prio_view *v,
@@ -304,6 +316,65 @@ int prio_view_read(const struct prio_view *v, const struct prio_attach_abi *abi,
 			       PRIO_THROTTLE_RECENT_NS > st->now_ns &&
 			       g->state.throttled_by < v->n_groups;
 	}
-	read_tracepoint(v, st);
+	st->source = v->source;
+	for (int w = 0; w < PRIO_NR_WATCH; w++)
+		st->watch_link_id[w] = link_id(v->watch_fd[w]);
 	return read_counters(v, st);
+}
+
+static const char *const cause_names[PRIO_NR_CAUSES] = {
+	[PRIO_CAUSE_NONE] = "unknown",
+	[PRIO_CAUSE_KSWAPD] = "kswapd",
+	[PRIO_CAUSE_DIRECT] = "direct reclaim",
+	[PRIO_CAUSE_MAX] = "memory.max",
+	[PRIO_CAUSE_HIGH] = "memory.high",
+};
+
+const char *prio_cause_name(uint32_t cause)
+{
+	return cause < PRIO_NR_CAUSES ? cause_names[cause] : "unknown";
+}
+
+void prio_view_domain_name(const char *presser_path, uint64_t domain_id,
+			   uint32_t cause, char *buf, size_t len)
+{
+	char dir[PRIO_PATH_LEN];
+	struct stat st;
+	char *slash;
+
+	if (cause == PRIO_CAUSE_KSWAPD || cause == PRIO_CAUSE_DIRECT) {
+		snprintf(buf, len, "global: %s", prio_cause_name(cause));
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", presser_path);
+	while ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		if (stat(dir, &st) == 0 && st.st_ino == domain_id) {
+			snprintf(buf, len, "limit of %s: %s", dir,
+				 prio_cause_name(cause));
+			return;
+		}
+	}
+	snprintf(buf, len, "limit of cgroup %" PRIu64 ": %s", domain_id,
+		 prio_cause_name(cause));
+}
+
+const struct prio_domain_state *
+prio_group_main_domain(const struct prio_group_status *g, uint64_t now_ns)
+{
+	const struct prio_domain_state *best = NULL;
+
+	for (int i = 0; i < PRIO_MAX_DOMAINS; i++) {
+		const struct prio_domain_state *d = &g->state.domains[i];
+		bool pressed = d->pressured_until_ns > now_ns;
+
+		if (!d->cgroup_id)
+			continue;
+		if (!best ||
+		    (pressed && d->pressured_until_ns > best->pressured_until_ns) ||
+		    (best->pressured_until_ns <= now_ns && !pressed &&
+		     d->last_seen_ns > best->last_seen_ns))
+			best = d;
+	}
+	return best;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pins.h"
 #include "policy/prio.h"
 
 struct prio_attach_abi;
@@ -19,10 +20,11 @@ struct prio_session;
 struct prio_view {
 	bool own_fds;			/* close them with the view */
 	int rodata_fd, state_fd, stats_fd, gstats_fd;
-	int tp_fd;			/* -1 if none */
+	int watch_fd[PRIO_NR_WATCH];	/* enum prio_watch, -1 if none */
 	int link_fd[PRIO_MAX_GROUPS];	/* by group index, -1 if none */
 	uint32_t n_groups;
 	bool dry_run;
+	uint32_t source;		/* enum prio_source */
 	struct prio_group_cfg groups[PRIO_MAX_GROUPS];
 };
 
@@ -71,8 +73,8 @@ struct prio_status {
 	uint32_t n_groups;
 	struct prio_group_status groups[PRIO_MAX_GROUPS];
 	uint64_t gstats[PRIO_NR_GSTATS];
-	uint32_t tp_link_id;		/* 0 if none */
-	char tp_name[64];
+	uint32_t source;		/* enum prio_source */
+	uint32_t watch_link_id[PRIO_NR_WATCH];	/* 0 if none */
 };
 
 /* "Throttled" means a penalty within this long before the snapshot. */
@@ -81,6 +83,25 @@ struct prio_status {
 /* Read the state of the policy now.  0 or -errno. */
 int prio_view_read(const struct prio_view *v, const struct prio_attach_abi *abi,
 		   struct prio_status *ret_status);
+
+/*
+ * A reclaim domain in words, into buf: "global: kswapd", or "limit of
+ * PATH: memory.max" with PATH the directory of cgroup domain_id, found
+ * among the ancestors of the pressed group's cgroup (presser_path), or
+ * "cgroup N" if it is not there.
+ */
+void prio_view_domain_name(const char *presser_path, uint64_t domain_id,
+			   uint32_t cause, char *buf, size_t len);
+
+/* The cause of a reclaim, in words: "kswapd", "memory.max"... */
+const char *prio_cause_name(uint32_t cause);
+
+/*
+ * The domain of g shown as its summary: the pressed one that holds the
+ * longest, else the one seen last.  NULL if it has none.
+ */
+const struct prio_domain_state *
+prio_group_main_domain(const struct prio_group_status *g, uint64_t now_ns);
 
 /* Names of the counters, for text and JSON. */
 extern const char *const prio_stat_names[PRIO_NR_STATS];

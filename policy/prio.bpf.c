@@ -3,50 +3,69 @@
  * prio: memory priority between cgroup groups.
  *
  * The administrator names groups of cgroups and gives each a priority.  A
- * group is throttled while any group of strictly higher priority is under
- * reclaim pressure.  Two programs make that happen:
+ * group is throttled while a group of strictly higher priority is pressed
+ * in a reclaim domain that contains it: the higher group needs memory that
+ * the lower group's memory competes for.
  *
- * - A BTF tracepoint on memcg:mod_memcg_lruvec_state watches the reclaim
- *   counters.  In Linux 7.2, PGSCAN_* and PGSTEAL_* are node_stat_item
- *   members accounted per lruvec, charged to the memcg whose pages were
- *   scanned; they never reach count_memcg_events.  The tracepoint fires on
- *   every LRU statistic update, so the item is tested first and everything
- *   else returns at once.  Kernels that still count them as vm events get
- *   the count_memcg_events program instead; the loader picks one from the
- *   running kernel's BTF.  Scanned and reclaimed pages of a cgroup count
- *   for the innermost group whose cgroup is it or an ancestor of it, so
- *   reclaim in a child of a group counts for the group.
+ * - Domains.  Every reclaim works for one cgroup: the one whose
+ *   memory.max or memory.high it enforces (the "target"), or the cgroup2
+ *   root for global reclaim (kswapd, or direct reclaim of an allocation).
+ *   A group's pages scanned by that reclaim press the group in that domain
+ *   only if the domain's cgroup lies strictly above the group's cgroup:
+ *   then other cgroups' memory counts against the same limit.  Reclaim
+ *   for a limit inside the group's own subtree (its own memory.max, or the
+ *   level this policy lowered, so throttling never cascades) presses
+ *   nobody, nor does proactive reclaim (memory.reclaim).  A group pressed
+ *   in a domain throttles only the memcgs inside that domain.
  *
- * - Pressure of a group, per its trigger: "level" closes a window every
- *   window_pages scanned pages and computes vmpressure's reclaim
- *   inefficiency (scanned - reclaimed) / scanned; a window at or above the
- *   configured level (low 0%, medium 60%, critical 95%) is pressure.
- *   "scan" (the RFC sample's signal) is pressure once scan_threshold_pages
- *   pages are scanned within window_ms; a window that runs out first is
- *   dropped when the next batch comes, which starts a new one.  Pressure
- *   holds for hold_ms after the last pressured window.
+ * - Sources.  fentry/fexit on try_to_free_mem_cgroup_pages() records the
+ *   target of memcg reclaim per task (reclaim never nests); a task
+ *   reclaiming without such a record reclaims globally.  The pages come
+ *   from one program the loader picks from the running kernel's BTF:
+ *   fentry on vmpressure(), which vmscan calls once per memcg it shrank
+ *   (classic LRU and MGLRU alike, never for proactive reclaim), with that
+ *   memcg's scanned and reclaimed pages; or, where the kernel has no such
+ *   function, the BTF tracepoint memcg:mod_memcg_lruvec_state (PGSCAN_* and
+ *   PGSTEAL_* node statistics), or memcg:count_memcg_events on kernels that
+ *   counted reclaim as vm events.  The tracepoints fire on every LRU
+ *   statistic update of every cgroup and cost the charge path a few per
+ *   cent; vmpressure() runs only inside reclaim.  Pages of a cgroup count
+ *   for the innermost group whose cgroup is it or an ancestor of it.
+ *
+ * - Pressure of a group in a domain, per its trigger: "level" closes a
+ *   window every window_pages scanned pages and computes vmpressure's
+ *   reclaim inefficiency (scanned - reclaimed) / scanned; a window at or
+ *   above the configured level (low 0%, medium 60%, critical 95%) is
+ *   pressure.  "scan" (the RFC sample's signal) is pressure once
+ *   scan_threshold_pages pages are scanned within window_ms.  Pressure
+ *   holds for hold_ms after the last pressured window.  A group keeps
+ *   windows for PRIO_MAX_DOMAINS domains at once.
  *
  * - A memcg_bpf_ops struct_ops, attached by the loader to every group that
  *   some other group outranks: its memcg_nr_pages_over_high hook finds the
- *   memcg's group and, if a group of higher priority is under pressure,
- *   returns the group's penalty_pages (scaled by the presser's severity if
- *   asked, at most penalty_max_pages); the kernel then reclaims that much
- *   from the memcg and throttles it like a memory.high breach.  It returns
- *   0, stock behaviour, otherwise: nobody is throttled while the high
- *   groups are idle.  With dry_run set it records the throttle it would
- *   have made (state and counters, for --status) and returns 0.
+ *   memcg's group and, if a group of higher priority is pressed in a
+ *   domain whose cgroup is the memcg's or an ancestor of it, returns the
+ *   group's penalty_pages (scaled by the presser's severity if asked, at
+ *   most penalty_max_pages); the kernel then lowers the memcg's memory.high
+ *   by that much and throttles it.  It returns 0, stock behaviour,
+ *   otherwise.  With dry_run set it records the throttle it would have
+ *   made and returns 0.
  *
  * Example:
  *
  *	/sys/fs/cgroup
- *	+- web       group "web", priority high  (pressure: medium)
- *	|  +- api    counts for "web"
- *	+- batch     group "batch", priority low (ops attached here)
- *	   +- job1   created later: inherits the ops, throttled with "batch"
+ *	+- work            memory.max = 4G
+ *	|  +- web          group "web", priority high  (pressure: medium)
+ *	|  |  +- api       counts for "web"
+ *	|  +- batch        group "batch", priority low (ops attached here)
+ *	|     +- job1      created later: inherits the ops
+ *	+- backup          group "backup", priority low
  *
- * Reclaim in web/api that is at least 60% inefficient over 512 pages puts
- * "web" under pressure for hold_ms; meanwhile charges in batch/job1 report
- * 1024 pages over memory.high.
+ * work/web/api charging into a full "work" makes reclaim target "work" and
+ * scan web's pages; at 60% inefficiency over 512 pages "web" is pressed in
+ * domain "work" for hold_ms, and charges in batch/job1 report 1024 pages
+ * over memory.high.  "backup" is outside "work" and is left alone.  If
+ * api hits a memory.max of its own, "web" is not pressed at all.
  *
  * Invariants: groups are sorted by decreasing priority in prio_groups, so
  * the hook stops at the first group not above its own; group indexes are
@@ -54,10 +73,14 @@
  * cache never goes stale and only needs eviction.
  *
  * Failure modes: a cgroup deeper than PRIO_MAX_DEPTH below its group is
- * not attributed (counted in PRIO_GSTAT_NO_GROUP); window counters are
- * updated without a lock, so concurrent closes may lose a few pages to the
- * next window; the steal of the last scan batch may land in the next
- * window, which slightly overstates inefficiency.
+ * not attributed (PRIO_GSTAT_NO_GROUP); window counters are updated
+ * without a lock, so concurrent closes may lose a few pages to the next
+ * window; with more than PRIO_MAX_DOMAINS domains at once the least
+ * recently seen slot is taken over (PRIO_STAT_DOMAIN_EVICTIONS); a task
+ * whose reclaim context does not fit the context map counts as global
+ * reclaim (PRIO_GSTAT_NO_CONTEXT); "policy-caused" versus "own limit" is
+ * told by the reclaiming task having just been given a penalty, a
+ * heuristic that only affects which counter ignored pages go to.
  */
 #include "policy/bpf-vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -87,7 +110,14 @@ struct memcg_bpf_ops___prio {
 /* Set by the loader between open and load. */
 const volatile struct prio_group_cfg prio_groups[PRIO_MAX_GROUPS];
 const volatile __u32 prio_nr_groups;
+const volatile __u32 prio_source;	/* enum prio_source, for --status */
 const volatile bool dry_run;
+
+/* include/linux/swap.h and include/linux/sched.h: not in BTF. */
+#define PRIO_MEMCG_RECLAIM_PROACTIVE	(1u << 2)
+#define PRIO_PF_KSWAPD			0x00020000u
+/* A penalty makes the task's next memcg reclaim "policy-caused" this long. */
+#define PRIO_POLICY_RECLAIM_NS		(50 * PRIO_NS_PER_MS)
 
 /* Cgroup id of each group's cgroup -> group index. */
 struct {
@@ -126,6 +156,32 @@ struct {
 	__type(value, __u64);
 } global_stats SEC(".maps");
 
+/* The memcg reclaim a task is in, from entry to exit. */
+struct reclaim_ctx {
+	__u64 target_id;		/* cgroup id of the target */
+	__u32 target_level;
+	__u32 target_group;		/* innermost group of the target */
+	__u32 cause;			/* PRIO_CAUSE_MAX or PRIO_CAUSE_HIGH */
+	bool proactive;
+	bool policy;			/* right after a penalty for this task */
+};
+
+/* Thread id -> its memcg reclaim.  Preallocated: no allocation in reclaim. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct reclaim_ctx);
+} reclaim_ctx SEC(".maps");
+
+/* Thread id -> when the hook last gave it a penalty. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} penalized SEC(".maps");
+
 static void stat_add(__u32 group, enum prio_stat stat, __u64 n)
 {
 	__u32 key = group * PRIO_NR_STATS + stat;
@@ -149,9 +205,24 @@ static const struct prio_group_cfg *group_cfg(__u32 group)
 	return (const struct prio_group_cfg *)&prio_groups[group];
 }
 
+static __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
 static __u64 cgroup_id_of(struct cgroup *cgrp)
 {
 	return BPF_CORE_READ(cgrp, kn, id);
+}
+
+/* Id of the ancestor of @cgrp at @level (@cgrp itself at its own level). */
+static __u64 ancestor_id(struct cgroup *cgrp, int level)
+{
+	struct cgroup *ancestor = NULL;
+
+	bpf_probe_read_kernel(&ancestor, sizeof(ancestor),
+			      &cgrp->ancestors[level]);
+	return ancestor ? cgroup_id_of(ancestor) : 0;
 }
 
 /* The innermost group whose cgroup is @memcg's cgroup or an ancestor. */
@@ -169,15 +240,12 @@ static __u32 group_of(struct mem_cgroup *memcg)
 	gstat_inc(PRIO_GSTAT_CACHE_MISS);
 	level = BPF_CORE_READ(cgrp, level);
 	for (i = 0; i < PRIO_MAX_DEPTH; i++) {
-		struct cgroup *ancestor = NULL;
 		__u32 *root;
 		__u64 id;
 
 		if (level - i < 0)
 			break;
-		bpf_probe_read_kernel(&ancestor, sizeof(ancestor),
-				      &cgrp->ancestors[level - i]);
-		id = cgroup_id_of(ancestor);
+		id = ancestor_id(cgrp, level - i);
 		root = bpf_map_lookup_elem(&group_roots, &id);
 		if (root) {
 			group = *root;
@@ -188,82 +256,99 @@ static __u32 group_of(struct mem_cgroup *memcg)
 	return group;
 }
 
-static void pressure_on(struct prio_group_state *st,
-			const struct prio_group_cfg *cfg, __u64 now, __u32 severity)
+/*
+ * The slot of @st for domain @id, taken from a free slot or, failing that,
+ * from the least recently seen one.  Two CPUs may race for one slot; the
+ * loser counts into the winner's domain for that batch.
+ */
+static struct prio_domain_state *domain_slot(__u32 group,
+					     struct prio_group_state *st,
+					     __u64 id, __u32 level, __u64 now)
+{
+	struct prio_domain_state *d, *victim = &st->domains[0];
+	__u64 old;
+	int i;
+
+	for (i = 0; i < PRIO_MAX_DOMAINS; i++) {
+		d = &st->domains[i];
+		if (d->cgroup_id == id)
+			return d;
+		if (d->last_seen_ns < victim->last_seen_ns)
+			victim = d;
+	}
+	old = victim->cgroup_id;
+	if (__sync_val_compare_and_swap(&victim->cgroup_id, old, id) != old)
+		return victim;
+	if (old && victim->pressured_until_ns > now)
+		stat_add(group, PRIO_STAT_DOMAIN_EVICTIONS, 1);
+	victim->cgroup_level = level;
+	victim->window_start_ns = now;
+	victim->window_scanned = 0;
+	victim->window_reclaimed = 0;
+	victim->pressured_until_ns = 0;
+	victim->severity = 0;
+	return victim;
+}
+
+static void pressure_on(struct prio_group_state *st, struct prio_domain_state *d,
+			const struct prio_group_cfg *cfg, __u64 now,
+			__u32 severity)
 {
 	__u64 until = now + (__u64)cfg->hold_ms * PRIO_NS_PER_MS;
 
 	__sync_fetch_and_add(&st->pressure_ns,
 			     prio_pressure_extension(st->pressured_until_ns, now, until));
-	st->pressured_until_ns = until;
-	st->severity = severity;
+	d->pressured_until_ns = until;
+	d->severity = severity;
+	if (st->pressured_until_ns < until)
+		st->pressured_until_ns = until;
 }
 
 /*
- * Trigger "scan": start a new window, dropping what the last one counted,
- * once window_ms have passed since it started.  Called before the pages of
- * the current batch are added, so that they count for the new window.
+ * Close the domain's window if its trigger says so: "level" every
+ * window_pages scanned pages, "scan" once scan_threshold_pages are
+ * scanned; a "scan" window older than window_ms was reset before this
+ * batch was added.  Only one CPU closes a window; the others go on
+ * accumulating.
  */
-static void roll_scan_window(__u32 group, struct prio_group_state *st,
-			     const struct prio_group_cfg *cfg, __u64 now)
+static void close_window(__u32 group, struct prio_group_state *st,
+			 struct prio_domain_state *d,
+			 const struct prio_group_cfg *cfg, __u64 now)
 {
-	if (!prio_window_expired(cfg, st->window_start_ns, now))
-		return;
-	st->window_start_ns = now;
-	__sync_lock_test_and_set(&st->window_scanned, 0);
-	__sync_lock_test_and_set(&st->window_reclaimed, 0);
-	stat_add(group, PRIO_STAT_WINDOWS, 1);
-}
-
-/* Trigger "scan": scan_threshold_pages scanned within window_ms. */
-static void close_scan_window(__u32 group, struct prio_group_state *st,
-			      const struct prio_group_cfg *cfg, __u64 now)
-{
-	__u64 scanned = st->window_scanned, reclaimed;
+	bool scan = cfg->trigger == PRIO_TRIGGER_SCAN;
+	__u64 scanned = d->window_scanned, reclaimed;
 	__u32 severity;
 
-	severity = prio_window_severity(cfg, scanned, 0);
-	if (!severity)
+	if (scan ? !prio_window_severity(cfg, scanned, 0) :
+		   scanned < cfg->window_pages)
 		return;
-	/* Only one CPU closes a window; the others go on accumulating. */
-	if (__sync_val_compare_and_swap(&st->window_scanned, scanned, 0) != scanned)
+	if (__sync_val_compare_and_swap(&d->window_scanned, scanned, 0) != scanned)
 		return;
-	reclaimed = __sync_lock_test_and_set(&st->window_reclaimed, 0);
-	st->window_start_ns = now;
-	st->last_level = prio_level_of(scanned, reclaimed);
+	reclaimed = __sync_lock_test_and_set(&d->window_reclaimed, 0);
+	d->window_start_ns = now;
+	d->last_level = prio_level_of(scanned, reclaimed);
 	stat_add(group, PRIO_STAT_WINDOWS, 1);
-	stat_add(group, PRIO_STAT_WINDOWS_PRESSURED, 1);
-	pressure_on(st, cfg, now, severity);
-}
-
-/* Trigger "level": a vmpressure window every window_pages scanned pages. */
-static void close_level_window(__u32 group, struct prio_group_state *st,
-			       const struct prio_group_cfg *cfg, __u64 now)
-{
-	__u64 scanned = st->window_scanned, reclaimed;
-	__u32 severity;
-
-	if (scanned < cfg->window_pages)
-		return;
-	/* Only one CPU closes a window; the others go on accumulating. */
-	if (__sync_val_compare_and_swap(&st->window_scanned, scanned, 0) != scanned)
-		return;
-	reclaimed = __sync_lock_test_and_set(&st->window_reclaimed, 0);
-	st->last_level = prio_level_of(scanned, reclaimed);
-	stat_add(group, PRIO_STAT_WINDOWS, 1);
-	severity = prio_window_severity(cfg, scanned, reclaimed);
+	severity = prio_window_severity(cfg, scanned, scan ? 0 : reclaimed);
 	if (!severity)
 		return;
 	stat_add(group, PRIO_STAT_WINDOWS_PRESSURED, 1);
-	pressure_on(st, cfg, now, severity);
+	pressure_on(st, d, cfg, now, severity);
 }
 
-static void account_reclaim(struct mem_cgroup *memcg, bool scan, long pages)
+/*
+ * @scanned and @reclaimed pages of @memcg, reported by the current task's
+ * reclaim.  Find the domain, drop reclaim that presses nobody, count the
+ * rest into the window of (group, domain).
+ */
+static void account_reclaim(struct mem_cgroup *memcg, __u64 scanned,
+			    __u64 reclaimed)
 {
+	__u32 tid = current_tid(), group, level, cause;
 	const struct prio_group_cfg *cfg;
+	struct prio_domain_state *d;
 	struct prio_group_state *st;
-	__u32 group;
-	__u64 now;
+	struct reclaim_ctx *ctx;
+	__u64 now, id;
 
 	gstat_inc(PRIO_GSTAT_EVENTS);
 	group = group_of(memcg);
@@ -271,42 +356,142 @@ static void account_reclaim(struct mem_cgroup *memcg, bool scan, long pages)
 		gstat_inc(PRIO_GSTAT_NO_GROUP);
 		return;
 	}
+	cfg = group_cfg(group);
+
+	ctx = bpf_map_lookup_elem(&reclaim_ctx, &tid);
+	if (ctx) {
+		if (ctx->proactive)
+			return;		/* counted once, on exit */
+		/*
+		 * The target is an ancestor of memcg (or memcg): in the
+		 * group's subtree exactly when it is in the same group.
+		 */
+		if (ctx->target_group == group) {
+			stat_add(group, ctx->policy ? PRIO_STAT_IGNORED_POLICY :
+						      PRIO_STAT_IGNORED_OWN,
+				 scanned);
+			return;
+		}
+		id = ctx->target_id;
+		level = ctx->target_level;
+		cause = ctx->cause;
+	} else {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		id = ancestor_id(BPF_CORE_READ(memcg, css.cgroup), 0);
+		level = 0;
+		cause = (task->flags & PRIO_PF_KSWAPD) ? PRIO_CAUSE_KSWAPD :
+							 PRIO_CAUSE_DIRECT;
+	}
+
 	st = bpf_map_lookup_elem(&group_state, &group);
 	if (!st)
 		return;
-	cfg = group_cfg(group);
+	now = bpf_ktime_get_ns();
+	d = domain_slot(group, st, id, level, now);
+	d->last_seen_ns = now;
+	d->cause = cause;
 
-	if (!scan) {
-		stat_add(group, PRIO_STAT_PAGES_RECLAIMED, pages);
-		__sync_fetch_and_add(&st->window_reclaimed, pages);
+	if (reclaimed) {
+		stat_add(group, PRIO_STAT_PAGES_RECLAIMED, reclaimed);
+		__sync_fetch_and_add(&d->window_reclaimed, reclaimed);
+	}
+	if (!scanned)
 		return;
-	}
 	stat_add(group, PRIO_STAT_SCAN_EVENTS, 1);
-	stat_add(group, PRIO_STAT_PAGES_SCANNED, pages);
-
-	if (cfg->trigger == PRIO_TRIGGER_SCAN) {
-		now = bpf_ktime_get_ns();
-		roll_scan_window(group, st, cfg, now);
-		__sync_fetch_and_add(&st->window_scanned, pages);
-		close_scan_window(group, st, cfg, now);
-	} else {
-		__sync_fetch_and_add(&st->window_scanned, pages);
-		close_level_window(group, st, cfg, bpf_ktime_get_ns());
+	stat_add(group, PRIO_STAT_PAGES_SCANNED, scanned);
+	if (cfg->trigger == PRIO_TRIGGER_SCAN &&
+	    prio_window_expired(cfg, d->window_start_ns, now)) {
+		d->window_start_ns = now;
+		__sync_lock_test_and_set(&d->window_scanned, 0);
+		__sync_lock_test_and_set(&d->window_reclaimed, 0);
+		stat_add(group, PRIO_STAT_WINDOWS, 1);
 	}
+	__sync_fetch_and_add(&d->window_scanned, scanned);
+	close_window(group, st, d, cfg, now);
+}
+
+/* --- The reclaim's target ------------------------------------------------ */
+
+SEC("fentry/try_to_free_mem_cgroup_pages")
+int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
+	     unsigned long nr_pages, gfp_t gfp_mask,
+	     unsigned int reclaim_options)
+{
+	struct cgroup *cgrp = BPF_CORE_READ(memcg, css.cgroup);
+	struct reclaim_ctx rc = {
+		.target_id = cgroup_id_of(cgrp),
+		.target_level = BPF_CORE_READ(cgrp, level),
+		.proactive = reclaim_options & PRIO_MEMCG_RECLAIM_PROACTIVE,
+	};
+	__u32 tid = current_tid();
+	long usage, high;
+	__u64 *when;
+
+	gstat_inc(PRIO_GSTAT_MEMCG_RECLAIMS);
+	rc.target_group = group_of(memcg);
+	usage = BPF_CORE_READ(memcg, memory.usage.counter);
+	high = BPF_CORE_READ(memcg, memory.high);
+	rc.cause = usage > high ? PRIO_CAUSE_HIGH : PRIO_CAUSE_MAX;
+	when = bpf_map_lookup_elem(&penalized, &tid);
+	if (when) {
+		rc.policy = bpf_ktime_get_ns() - *when < PRIO_POLICY_RECLAIM_NS;
+		bpf_map_delete_elem(&penalized, &tid);
+	}
+	if (bpf_map_update_elem(&reclaim_ctx, &tid, &rc, BPF_ANY))
+		gstat_inc(PRIO_GSTAT_NO_CONTEXT);
+	return 0;
+}
+
+SEC("fexit/try_to_free_mem_cgroup_pages")
+int BPF_PROG(prio_reclaim_exit, struct mem_cgroup *memcg,
+	     unsigned long nr_pages, gfp_t gfp_mask,
+	     unsigned int reclaim_options)
+{
+	__u32 tid = current_tid();
+
+	if (reclaim_options & PRIO_MEMCG_RECLAIM_PROACTIVE)
+		gstat_inc(PRIO_GSTAT_PROACTIVE);
+	bpf_map_delete_elem(&reclaim_ctx, &tid);
+	return 0;
+}
+
+/* --- The pages: one of these, picked by the loader ------------------------ */
+
+SEC("fentry/vmpressure")
+int BPF_PROG(prio_vmpressure, gfp_t gfp, int order, struct mem_cgroup *memcg,
+	     bool tree, unsigned long scanned, unsigned long reclaimed)
+{
+	/* tree: the target's whole subtree again, after its memcgs. */
+	if (!tree && memcg && scanned)
+		account_reclaim(memcg, scanned, reclaimed);
+	return 0;
+}
+
+/* vmpressure() before it took the allocation order. */
+SEC("fentry/vmpressure")
+int BPF_PROG(prio_vmpressure_noorder, gfp_t gfp, struct mem_cgroup *memcg,
+	     bool tree, unsigned long scanned, unsigned long reclaimed)
+{
+	if (!tree && memcg && scanned)
+		account_reclaim(memcg, scanned, reclaimed);
+	return 0;
 }
 
 SEC("tp_btf/mod_memcg_lruvec_state")
 int BPF_PROG(prio_lruvec_state, struct mem_cgroup *memcg, int item, long val)
 {
-	/* Hot path: PGSCAN_* and PGSTEAL_* are two runs of four members. */
+	/* Hot path: PGSCAN_* and PGSTEAL_* are two runs of members. */
 	if (item >= ENUM_VAL(enum node_stat_item, PGSCAN_KSWAPD) &&
 	    item <= ENUM_VAL(enum node_stat_item, PGSCAN_PROACTIVE)) {
-		if (val > 0)
-			account_reclaim(memcg, true, val);
+		if (val > 0 &&
+		    item != ENUM_VAL(enum node_stat_item, PGSCAN_PROACTIVE))
+			account_reclaim(memcg, val, 0);
 	} else if (item >= ENUM_VAL(enum node_stat_item, PGSTEAL_KSWAPD) &&
 		   item <= ENUM_VAL(enum node_stat_item, PGSTEAL_PROACTIVE)) {
-		if (val > 0)
-			account_reclaim(memcg, false, val);
+		if (val > 0 &&
+		    item != ENUM_VAL(enum node_stat_item, PGSTEAL_PROACTIVE))
+			account_reclaim(memcg, 0, val);
 	}
 	return 0;
 }
@@ -325,18 +510,49 @@ int BPF_PROG(prio_memcg_events, struct mem_cgroup *memcg, int item,
 		return 0;
 	if (item >= ENUM_VAL(enum vm_event_item___vm, PGSCAN_KSWAPD___vm) &&
 	    item <= ENUM_VAL(enum vm_event_item___vm, PGSCAN_KHUGEPAGED___vm))
-		account_reclaim(memcg, true, val);
+		account_reclaim(memcg, val, 0);
 	else if (item >= ENUM_VAL(enum vm_event_item___vm, PGSTEAL_KSWAPD___vm) &&
 		 item <= ENUM_VAL(enum vm_event_item___vm, PGSTEAL_KHUGEPAGED___vm))
-		account_reclaim(memcg, false, val);
+		account_reclaim(memcg, 0, val);
 	return 0;
+}
+
+/* --- Throttling ----------------------------------------------------------- */
+
+/* Is @cgrp the cgroup of domain @d or below it? */
+static bool in_domain(struct cgroup *cgrp, const struct prio_domain_state *d)
+{
+	__u32 level = BPF_CORE_READ(cgrp, level);
+
+	if (d->cgroup_level > level)
+		return false;
+	return ancestor_id(cgrp, d->cgroup_level) == d->cgroup_id;
+}
+
+/* A domain of @st pressed at @now that contains @cgrp, or NULL. */
+static struct prio_domain_state *pressing_domain(struct prio_group_state *st,
+						 struct cgroup *cgrp, __u64 now)
+{
+	int i;
+
+	for (i = 0; i < PRIO_MAX_DOMAINS; i++) {
+		struct prio_domain_state *d = &st->domains[i];
+
+		if (d->cgroup_id && d->pressured_until_ns > now &&
+		    in_domain(cgrp, d))
+			return d;
+	}
+	return NULL;
 }
 
 SEC("struct_ops/memcg_nr_pages_over_high")
 unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 {
 	struct prio_group_state *mine, *st;
-	__u32 group, pages, i;
+	struct prio_domain_state *d;
+	bool elsewhere = false;
+	struct cgroup *cgrp;
+	__u32 group, pages, i, tid;
 	__u64 now;
 
 	group = group_of(memcg);
@@ -347,6 +563,7 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 	stat_add(group, PRIO_STAT_HOOK_CALLS, 1);
 
 	now = bpf_ktime_get_ns();
+	cgrp = BPF_CORE_READ(memcg, css.cgroup);
 	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++) {
 		__u32 idx = i;
 
@@ -355,11 +572,18 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 		st = bpf_map_lookup_elem(&group_state, &idx);
 		if (!st || st->pressured_until_ns <= now)
 			continue;
+		d = pressing_domain(st, cgrp, now);
+		if (!d) {
+			elsewhere = true;
+			continue;
+		}
 
-		pages = prio_penalty_pages(group_cfg(group), st->severity);
+		pages = prio_penalty_pages(group_cfg(group), d->severity);
 		mine = bpf_map_lookup_elem(&group_state, &group);
 		if (mine) {
 			mine->throttled_by = i;
+			mine->throttled_domain = d->cgroup_id;
+			mine->throttled_cause = d->cause;
 			mine->last_throttled_ns = now;
 		}
 		if (dry_run) {
@@ -368,9 +592,14 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 		}
 		stat_add(group, PRIO_STAT_THROTTLED, 1);
 		stat_add(group, PRIO_STAT_PAGES_REPORTED, pages);
+		tid = current_tid();
+		bpf_map_update_elem(&penalized, &tid, &now, BPF_ANY);
 		return pages;
 	}
-	gstat_inc(PRIO_GSTAT_HOOK_UNPRESSED);
+	if (elsewhere)
+		stat_add(group, PRIO_STAT_NOT_IN_DOMAIN, 1);
+	else
+		gstat_inc(PRIO_GSTAT_HOOK_UNPRESSED);
 	return 0;
 }
 

@@ -16,6 +16,32 @@
 /* Deepest cgroup level the policy looks at when mapping cgroups to groups. */
 #define PRIO_MAX_DEPTH		32
 #define PRIO_NO_GROUP		0xffffffffu
+/* Reclaim domains a group keeps pressure windows for at once. */
+#define PRIO_MAX_DOMAINS	4
+
+/*
+ * Where the policy learns how many pages reclaim scanned and reclaimed in
+ * each memcg (rodata "prio_source", chosen by the loader from the running
+ * kernel's BTF).  The reclaim's target comes from try_to_free_mem_cgroup_pages()
+ * with every source.
+ */
+enum prio_source {
+	PRIO_SOURCE_VMPRESSURE,		/* fentry vmpressure(gfp, order, memcg, ...) */
+	PRIO_SOURCE_VMPRESSURE_NOORDER,	/* fentry vmpressure(gfp, memcg, ...) */
+	PRIO_SOURCE_LRUVEC,		/* tp memcg:mod_memcg_lruvec_state */
+	PRIO_SOURCE_EVENTS,		/* tp memcg:count_memcg_events */
+	PRIO_NR_SOURCES,
+};
+
+/* Why reclaim ran, as far as the policy can tell. */
+enum prio_cause {
+	PRIO_CAUSE_NONE,
+	PRIO_CAUSE_KSWAPD,		/* global: kswapd */
+	PRIO_CAUSE_DIRECT,		/* global: direct reclaim of an allocation */
+	PRIO_CAUSE_MAX,			/* a cgroup at its memory.max */
+	PRIO_CAUSE_HIGH,		/* a cgroup above its memory.high */
+	PRIO_NR_CAUSES,
+};
 
 enum prio_trigger {
 	PRIO_TRIGGER_LEVEL,	/* vmpressure level over window_pages scans */
@@ -47,18 +73,33 @@ struct prio_group_cfg {
 #define PRIO_LINK_ATTACHED	(1u << 0)	/* a link on the group's cgroup */
 #define PRIO_LINK_OVERRIDE	(1u << 1)	/* ... with BPF_F_ALLOW_OVERRIDE */
 
-/* Values of the "state" array map: pressure state of each group. */
-struct prio_group_state {
+/*
+ * Pressure of a group in one reclaim domain: the cgroup whose limit the
+ * reclaim works for (the cgroup2 root for global reclaim).  Slot of
+ * prio_group_state.domains, free while cgroup_id is 0.
+ */
+struct prio_domain_state {
+	__u64 cgroup_id;		/* the domain's cgroup */
 	__u64 window_start_ns;		/* scan trigger: start of the window */
 	__u64 window_scanned;
 	__u64 window_reclaimed;
-	__u64 pressured_until_ns;	/* pressure holds until then */
-	__u64 pressure_ns;		/* total time under pressure */
-	__u64 last_throttled_ns;	/* last penalty reported for this group */
+	__u64 pressured_until_ns;	/* pressure in this domain holds until then */
+	__u64 last_seen_ns;		/* last reclaim of the group in the domain */
+	__u32 cgroup_level;		/* depth of the domain's cgroup */
+	__u32 cause;			/* enum prio_cause of the last reclaim */
 	__u32 last_level;		/* level of the last closed window */
 	__u32 severity;			/* scale factor of the last pressured window */
+};
+
+/* Values of the "state" array map: pressure state of each group. */
+struct prio_group_state {
+	struct prio_domain_state domains[PRIO_MAX_DOMAINS];
+	__u64 pressured_until_ns;	/* latest of the domains' */
+	__u64 pressure_ns;		/* total time under pressure, any domain */
+	__u64 last_throttled_ns;	/* last penalty reported for this group */
+	__u64 throttled_domain;		/* cgroup id of the domain of that penalty */
 	__u32 throttled_by;		/* group whose pressure throttled us last */
-	__u32 pad;
+	__u32 throttled_cause;		/* enum prio_cause of that domain */
 };
 
 /* Per-group counters, per-CPU array indexed by group * PRIO_NR_STATS + stat. */
@@ -72,18 +113,25 @@ enum prio_stat {
 	PRIO_STAT_THROTTLED,		/* ... that returned a penalty */
 	PRIO_STAT_DRY_RUN_THROTTLED,	/* ... that would have, in dry-run mode */
 	PRIO_STAT_PAGES_REPORTED,	/* sum of the penalties returned */
+	PRIO_STAT_IGNORED_OWN,		/* pages scanned for a limit inside the group */
+	PRIO_STAT_IGNORED_POLICY,	/* ... for the level the policy lowered */
+	PRIO_STAT_NOT_IN_DOMAIN,	/* hook calls: pressure above, other domain */
+	PRIO_STAT_DOMAIN_EVICTIONS,	/* domain slots taken while still in use */
 	PRIO_NR_STATS,
 };
 
 /* Global counters: why an event or a hook call did nothing. */
 enum prio_gstat {
-	PRIO_GSTAT_EVENTS,		/* reclaim items seen by the tracepoint */
+	PRIO_GSTAT_EVENTS,		/* per-memcg reclaim reports seen */
 	PRIO_GSTAT_NO_GROUP,		/* ... in cgroups outside every group */
 	PRIO_GSTAT_CACHE_MISS,		/* cgroup-to-group lookups that walked up */
 	PRIO_GSTAT_HOOK_NO_GROUP,	/* hook calls for memcgs outside groups */
 	PRIO_GSTAT_HOOK_UNPRESSED,	/* hook calls with nobody above pressed */
 	PRIO_GSTAT_ONLINE,
 	PRIO_GSTAT_OFFLINE,
+	PRIO_GSTAT_MEMCG_RECLAIMS,	/* try_to_free_mem_cgroup_pages() calls */
+	PRIO_GSTAT_PROACTIVE,		/* ... for memory.reclaim: ignored */
+	PRIO_GSTAT_NO_CONTEXT,		/* reclaim contexts that did not fit the map */
 	PRIO_NR_GSTATS,
 };
 
