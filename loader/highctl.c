@@ -105,7 +105,11 @@ static int state_save(const struct prio_highctl *h)
 
 	if (h->dry_run)
 		return 0;
-	if (mkdir(PRIO_RUN_DIR, 0700) < 0 && errno != EEXIST)
+	/* Its directory, PRIO_RUN_DIR unless a test says otherwise. */
+	snprintf(tmp, sizeof(tmp), "%s", h->state_file);
+	if (strrchr(tmp, '/'))
+		*strrchr(tmp, '/') = '\0';
+	if (tmp[0] && mkdir(tmp, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	snprintf(tmp, sizeof(tmp), "%s.new", h->state_file);
 	f = fopen(tmp, "we");

@@ -78,6 +78,8 @@ struct prio_group_cfg {
  */
 #define PRIO_LINK_ATTACHED	(1u << 0)	/* a link on the group's cgroup */
 #define PRIO_LINK_OVERRIDE	(1u << 1)	/* ... with BPF_F_ALLOW_OVERRIDE */
+#define PRIO_LINK_MEMORY_HIGH	(1u << 2)	/* no link: memcg-prio lowers the
+						 * cgroup's memory.high itself */
 
 /*
  * Pressure of a group in one reclaim domain: the cgroup whose limit the
