@@ -65,7 +65,7 @@ static int write_high(const char *dir, uint64_t v)
 	if (prio_path_join(path, sizeof(path), dir, "memory.high") < 0)
 		return -ENAMETOOLONG;
 	prio_high_format(v, buf, sizeof(buf));
-	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_TRUNC | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, buf, strlen(buf));
