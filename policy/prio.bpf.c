@@ -49,7 +49,9 @@
  *   most penalty_max_pages); the kernel then lowers the memcg's memory.high
  *   by that much and throttles it.  It returns 0, stock behaviour,
  *   otherwise.  With dry_run set it records the throttle it would have
- *   made and returns 0.
+ *   made and returns 0.  Without the hook (mode memory.high, prio_backend)
+ *   the struct_ops is not loaded: the loader reads group_state and lowers
+ *   the lower groups' memory.high itself (loader/highctl.c).
  *
  * Example:
  *
