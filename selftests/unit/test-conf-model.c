@@ -55,15 +55,11 @@ static void test_path_normalisation(void **state)
 		{ "/sys/fs/cgroup", "./a/./b/.", "/sys/fs/cgroup", "a/b" },
 		{ "/sys/fs/cgroup", "/sys/fs/cgroupx/a", "/sys/fs/cgroup", "sys/fs/cgroupx/a" },
 		{ "/sys/fs/cgroup", "sys/fs/cgroup/a", "/sys/fs/cgroup", "sys/fs/cgroup/a" },
-		{ "/sys/fs/cgroup", "/sys/fs/cgroup", "/sys/fs/cgroup", "" },
-		{ "/sys/fs/cgroup", "/", "/sys/fs/cgroup", "" },
-		{ "/sys/fs/cgroup", ".", "/sys/fs/cgroup", "" },
 		{ "/sys/fs/cgroup", "a..b/.../.c", "/sys/fs/cgroup", "a..b/.../.c" },
 		{ "/sys/fs/cgroup/", "/sys/fs/cgroup/a", "/sys/fs/cgroup", "a" },
 		{ "//mnt/./cg//", "/mnt/cg/a", "/mnt/cg", "a" },
 		{ "/", "/a/b/", "/", "a/b" },
 		{ "/", "a", "/", "a" },
-		{ "/.", "/", "/", "" },
 	};
 
 	(void)state;
@@ -76,6 +72,10 @@ static void test_path_normalisation(void **state)
 		free(text);
 	}
 }
+
+#define ROOT_REFUSED "t.ini:4: group 'a': path '/' is the cgroup2 root " \
+		     "itself, which memcg-prio may not throttle: name a " \
+		     "cgroup below cgroup_root"
 
 static void test_path_rejected(void **state)
 {
@@ -92,6 +92,11 @@ static void test_path_rejected(void **state)
 		  "cgroup_root '/sys/../cgroup' contains a '..' component" },
 		{ "cgroup", "a", "t.ini:2: section 'global': cgroup_root "
 		  "'cgroup' is not an absolute path" },
+		/* The cgroup2 root itself, however spelt. */
+		{ "/sys/fs/cgroup", "/sys/fs/cgroup", ROOT_REFUSED },
+		{ "/sys/fs/cgroup", "/", ROOT_REFUSED },
+		{ "/sys/fs/cgroup", ".", ROOT_REFUSED },
+		{ "/.", "/", ROOT_REFUSED },
 		/* Spelt differently, the same cgroup. */
 		{ "/sys/fs/cgroup", "/sys/fs/cgroup/zzz/", "t.ini:7: group 'b': "
 		  "path 'zzz' is already used by group 'a' (line 4)" },
@@ -112,16 +117,17 @@ static void test_group_for_path(void **state)
 		const char *path;
 		int group;
 	} cases[] = {
-		{ "", 0 }, { "/", 0 }, { "other", 0 }, { "weba", 0 },
+		{ "", -1 }, { "/", -1 }, { "other", -1 }, { "weba", -1 },
 		{ "web", 1 }, { "/web", 1 }, { "web/", 1 }, { "web/x", 1 },
 		{ "web/staticx", 1 },
 		{ "web/static", 2 }, { "web/static/a/b", 2 },
 		{ "webapp", 3 }, { "webapp/x", 3 },
-		{ "batch", 0 }, { "batch/jobs", 4 }, { "batch/jobs/1", 4 },
+		{ "batch", -1 }, { "batch/jobs", 4 }, { "batch/jobs/1", 4 },
+		{ "top", 0 }, { "top/x", 0 },
 	};
 
 	(void)state;
-	load_ok("[group.root]\npath = /\npriority = 10\n"
+	load_ok("[group.top]\npath = top\npriority = 10\n"
 		"[group.web]\npath = web\npriority = high\n"
 		"[group.static]\npath = web/static\npriority = 50\n"
 		"[group.webapp]\npath = webapp\npriority = low\n"
