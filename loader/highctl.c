@@ -322,6 +322,7 @@ int prio_highctl_init(struct prio_highctl *h, const char *state_file,
 		      const char *cgroup_root, bool dry_run, char *err,
 		      size_t errlen)
 {
+	char file[PATH_MAX];
 	int r;
 
 	memset(h, 0, sizeof(*h));
@@ -333,6 +334,13 @@ int prio_highctl_init(struct prio_highctl *h, const char *state_file,
 	for (uint32_t i = 0; i < n; i++) {
 		if (!(cfg[i].link_flags & PRIO_LINK_MEMORY_HIGH))
 			continue;
+		if (prio_path_join(file, sizeof(file), cfg[i].path,
+				   "memory.high") < 0 ||
+		    faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) < 0)
+			return prio_fail(err, errlen, -errno, "group '%s': "
+					 "cannot write %s/memory.high: %s",
+					 cfg[i].name, cfg[i].path,
+					 strerror(errno));
 		r = find_ancestors(&h->g[i], cfg[i].path, cgroup_root);
 		if (r < 0)
 			return prio_fail(err, errlen, r, "group '%s': cannot "
