@@ -424,6 +424,35 @@ static int lower(struct prio_highctl *h, uint32_t i, uint64_t target)
 	return r;
 }
 
+static int restore(struct prio_highctl *h, uint32_t i,
+		   const struct prio_status *st, FILE *out);
+
+/* No starvation: group i reached a bound or is under relief: restore. */
+static bool spared(struct prio_highctl *h, uint32_t i,
+		   const struct prio_status *st, FILE *out)
+{
+	const struct prio_group_cfg *c = &h->cfg[i];
+	uint32_t v = prio_bound_check(c, &h->g[i].bound, st->now_ns);
+
+	if (v == PRIO_BOUND_OK)
+		return false;
+	if (v != PRIO_BOUND_RELIEF) {
+		stamp(st, out);
+		if (v == PRIO_BOUND_HIT_CONTINUOUS)
+			fprintf(out, "group '%s' gets %u ms of relief: throttled "
+				"for %u ms without a break (throttle_max_ms)\n",
+				c->name, c->relief_ms, c->throttle_max_ms);
+		else
+			fprintf(out, "group '%s' gets %u ms of relief: throttled "
+				"for %u %% of %u ms (throttle_max_share)\n",
+				c->name, c->relief_ms, c->throttle_max_share,
+				c->throttle_window_ms);
+	}
+	if (h->g[i].lowered)
+		restore(h, i, st, out);
+	return true;
+}
+
 static void throttle(struct prio_highctl *h, uint32_t i, uint32_t by,
 		     const struct prio_domain_state *d,
 		     const struct prio_status *st, FILE *out)
@@ -433,6 +462,8 @@ static void throttle(struct prio_highctl *h, uint32_t i, uint32_t by,
 	char domain[PRIO_PATH_LEN + 64], was[32];
 	int r;
 
+	if (spared(h, i, st, out))
+		return;
 	if (read_u64_file(h->cfg[i].path, "memory.high", &cur) < 0 ||
 	    read_u64_file(h->cfg[i].path, "memory.current", &usage) < 0)
 		return;

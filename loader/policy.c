@@ -168,6 +168,10 @@ void prio_plan_group_cfg(const struct prio_config *c,
 	cfg.penalty_pages = g->penalty_pages;
 	cfg.penalty_max_pages = g->penalty_max_pages;
 	cfg.penalty_scaling = g->penalty_scaling;
+	cfg.throttle_max_ms = g->throttle_max_ms;
+	cfg.throttle_max_share = g->throttle_max_share;
+	cfg.throttle_window_ms = g->throttle_window_ms;
+	cfg.relief_ms = g->relief_ms;
 	cfg.link_flags = (pg->attach ? PRIO_LINK_ATTACHED : 0) |
 			 (pg->allow_override ? PRIO_LINK_OVERRIDE : 0);
 	snprintf(cfg.name, sizeof(cfg.name), "%s", g->name);
