@@ -4,15 +4,16 @@
 #include <string.h>
 
 #include "highctl.h"
+#include "priority.h"
 #include "probe.h"
 #include "status.h"
 #include "util.h"
 
-static const char *const level_names[] = { "low", "medium", "critical" };
-
 static const char *level_name(uint32_t level)
 {
-	return level < ARRAY_SIZE(level_names) ? level_names[level] : "?";
+	const char *name = prio_level_to_string((enum prio_level)level);
+
+	return name ? name : "?";
 }
 
 static uint64_t ms(uint64_t ns)
