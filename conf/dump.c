@@ -69,11 +69,28 @@ static void dump_keys(const struct prio_config *c, enum prio_section s,
 	}
 }
 
+/* The file name for the header comment, control characters as '?'. A name
+ * too long for the line is cut to its end, after "...", and not in the
+ * middle of a UTF-8 sequence: a longer line would not load back. */
+static void dump_file_name(const char *file, FILE *out)
+{
+	size_t room = PRIO_LINE_MAX - strlen(HEADER), n = strlen(file);
+	const char *p = file;
+
+	if (n > room) {
+		fputs("...", out);
+		p = file + n - (room - 3);
+		while (((unsigned char)*p & 0xc0) == 0x80)
+			p++;
+	}
+	for (; *p; p++)
+		fputc(iscntrl((unsigned char)*p) ? '?' : *p, out);
+}
+
 int prio_config_dump(const struct prio_config *c, FILE *out)
 {
 	fputs(HEADER, out);
-	for (const char *p = c->file; *p; p++)
-		fputc(iscntrl((unsigned char)*p) ? '?' : *p, out);
+	dump_file_name(c->file, out);
 	fputs("\n[global]\n", out);
 	dump_keys(c, PRIO_SECTION_GLOBAL, c, out);
 	for (uint32_t i = 0; i < c->n_groups; i++) {

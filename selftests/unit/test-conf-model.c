@@ -457,6 +457,26 @@ static void test_dump_awkward_paths(void **state)
 	free(line);
 }
 
+/* A file name longer than a line is cut in the dump's header comment. */
+static void test_dump_long_file_name(void **state)
+{
+	char *name = padded("/", 'n', PRIO_PATH_MAX - 1, ".ini");
+	const char *text = "[group.a]\npath = a\npriority = high\n"
+			   "[group.b]\npath = b\npriority = low\n";
+	char *dump;
+
+	(void)state;
+	err[0] = '\0';
+	if (load_bytes(text, strlen(text), name, &cfg, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_round_trip(&cfg);
+	dump = dump_text(&cfg);
+	assert_int_equal(strcspn(dump, "\n"), 199);
+	assert_non_null(strstr(dump, "from ...nnn"));
+	free(dump);
+	free(name);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -473,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_level_strings),
 		cmocka_unit_test(test_dump_long_value),
 		cmocka_unit_test(test_dump_awkward_paths),
+		cmocka_unit_test(test_dump_long_file_name),
 	};
 
 	return cmocka_run_group_tests_name("conf-model", tests, NULL, NULL);
