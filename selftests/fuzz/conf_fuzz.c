@@ -12,8 +12,9 @@
  *   - a loaded model is valid: 1..PRIO_MAX_GROUPS groups with distinct,
  *     well-formed names; normalised paths (absolute for cgroup_root and
  *     pin_path, relative and distinct for the groups); every value within
- *     its schema range; penalty_pages <= penalty_max_pages; at least two
- *     priorities; each group governs its own path;
+ *     its schema range and formatted as it parses back;
+ *     penalty_pages <= penalty_max_pages; at least two priorities; each
+ *     group governs its own path;
  *   - prio_config_dump() of a loaded model loads back to the same model (a
  *     round trip), and the dump of that is the same text again.
  *
@@ -114,33 +115,45 @@ static bool normalised(const char *path, bool absolute)
 	}
 }
 
-/* Every U32 and PRIORITY key of the schema within its range, every
- * LEVEL a known level. */
-static void check_ranges(enum prio_section s, const void *base,
-			 const char *what)
+/* Scratch models for check_keys(), static for their size. */
+static struct prio_config scratch_config;
+static struct prio_group scratch_group;
+
+/*
+ * Every key of section s in base (the model or one of its groups): U32 and
+ * PRIORITY values within their range, and any value but a group path (""
+ * is spelled "/") formats to a string that parses back to the same value.
+ * Driven by the schema alone, so that new keys and types are checked too.
+ */
+static void check_keys(enum prio_section s, const void *base,
+		       const char *what)
 {
+	void *scratch = s == PRIO_SECTION_GLOBAL ? (void *)&scratch_config :
+						   (void *)&scratch_group;
+	char value[PRIO_PATH_MAX + 1], again[PRIO_PATH_MAX + 1], msg[512];
+
 	for (unsigned int i = 0; i < PRIO_KEY_N; i++) {
 		const struct prio_key *k = &prio_schema[i];
-		const void *field = (const char *)base + k->offset;
 		uint32_t v;
 
 		if (k->section != s)
 			continue;
-		switch (k->type) {
-		case PRIO_TYPE_U32:
-		case PRIO_TYPE_PRIORITY:
-			memcpy(&v, field, sizeof(v));
+		prio_key_format(k, base, value, sizeof(value));
+		if (k->type == PRIO_TYPE_U32 || k->type == PRIO_TYPE_PRIORITY) {
+			memcpy(&v, (const char *)base + k->offset, sizeof(v));
 			if (v < k->min || v > k->max)
 				fail("%s: %s = %u is outside %u..%u", what,
 				     k->name, v, k->min, k->max);
-			break;
-		case PRIO_TYPE_LEVEL:
-			if (!prio_level_to_string(*(const enum prio_level *)field))
-				fail("%s: %s is not a level", what, k->name);
-			break;
-		default:
-			break;
 		}
+		if (k->type == PRIO_TYPE_CGROUP_PATH)
+			continue;
+		if (prio_key_parse(k, scratch, value, msg, sizeof(msg)) < 0)
+			fail("%s: %s formats as '%s', which does not parse: %s",
+			     what, k->name, value, msg);
+		prio_key_format(k, scratch, again, sizeof(again));
+		if (strcmp(value, again) != 0)
+			fail("%s: %s formats as '%s', which parses to '%s'",
+			     what, k->name, value, again);
 	}
 }
 
@@ -153,7 +166,7 @@ static void check_group(const struct prio_config *c, uint32_t i)
 	if (!normalised(g->path, false))
 		fail("group '%s': path '%s' is not normalised and relative",
 		     g->name, g->path);
-	check_ranges(PRIO_SECTION_GROUP, g, g->name);
+	check_keys(PRIO_SECTION_GROUP, g, g->name);
 	if (g->penalty_pages > g->penalty_max_pages)
 		fail("group '%s': penalty_pages %u > penalty_max_pages %u",
 		     g->name, g->penalty_pages, g->penalty_max_pages);
@@ -184,7 +197,7 @@ static void check_model(const struct prio_config *c)
 	if (!normalised(c->pin_path, true))
 		fail("pin_path '%s' is not normalised and absolute",
 		     c->pin_path);
-	check_ranges(PRIO_SECTION_GLOBAL, c, "global");
+	check_keys(PRIO_SECTION_GLOBAL, c, "global");
 	if (c->n_groups < 1 || c->n_groups > PRIO_MAX_GROUPS)
 		fail("%u groups", c->n_groups);
 	for (uint32_t i = 0; i < c->n_groups; i++) {
@@ -195,38 +208,41 @@ static void check_model(const struct prio_config *c)
 		fail("every group has priority %u", c->groups[0].priority);
 }
 
-/* The whole model but the line numbers. NULL if a and b are equal, else
- * the name of the first field that differs. */
+/* Whether key k has the same value in base a and base b. */
+static bool key_equal(const struct prio_key *k, const void *a, const void *b)
+{
+	static char x[PRIO_PATH_MAX + 1], y[PRIO_PATH_MAX + 1];
+
+	prio_key_format(k, a, x, sizeof(x));
+	prio_key_format(k, b, y, sizeof(y));
+	return strcmp(x, y) == 0;
+}
+
+/* The whole model but the line numbers, key by key from the schema. NULL if
+ * a and b are equal, else what differs first. */
 static const char *model_diff(const struct prio_config *a,
 			      const struct prio_config *b)
 {
 	if (strcmp(a->file, b->file) != 0)
 		return "file";
-	if (strcmp(a->cgroup_root, b->cgroup_root) != 0)
-		return "cgroup_root";
-	if (strcmp(a->pin_path, b->pin_path) != 0)
-		return "pin_path";
-	if (a->create_cgroups != b->create_cgroups)
-		return "create_cgroups";
 	if (a->n_groups != b->n_groups)
 		return "n_groups";
-	for (uint32_t i = 0; i < a->n_groups; i++) {
-		const struct prio_group *g = &a->groups[i], *h = &b->groups[i];
+	for (unsigned int i = 0; i < PRIO_KEY_N; i++) {
+		const struct prio_key *k = &prio_schema[i];
 
-		if (strcmp(g->name, h->name) != 0)
+		if (k->section == PRIO_SECTION_GLOBAL && !key_equal(k, a, b))
+			return k->name;
+	}
+	for (uint32_t g = 0; g < a->n_groups; g++) {
+		if (strcmp(a->groups[g].name, b->groups[g].name) != 0)
 			return "group name";
-		if (strcmp(g->path, h->path) != 0)
-			return "group path";
-		if (g->priority != h->priority ||
-		    g->pressure_level != h->pressure_level ||
-		    g->window_pages != h->window_pages ||
-		    g->scan_threshold_pages != h->scan_threshold_pages ||
-		    g->window_ms != h->window_ms ||
-		    g->hold_ms != h->hold_ms ||
-		    g->penalty_pages != h->penalty_pages ||
-		    g->penalty_max_pages != h->penalty_max_pages ||
-		    g->penalty_scaling != h->penalty_scaling)
-			return "group key";
+		for (unsigned int i = 0; i < PRIO_KEY_N; i++) {
+			const struct prio_key *k = &prio_schema[i];
+
+			if (k->section == PRIO_SECTION_GROUP &&
+			    !key_equal(k, &a->groups[g], &b->groups[g]))
+				return k->name;
+		}
 	}
 	return NULL;
 }
