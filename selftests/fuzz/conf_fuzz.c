@@ -303,8 +303,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* A copy the size of the input, so that ASan sees any read past
-	 * its end. */
+	/* fmemopen() takes a writable buffer; libFuzzer's data is const. */
 	uint8_t *copy = malloc(size ? size : 1);
 	char err[ERR_LEN] = "";
 	int r;
