@@ -559,9 +559,10 @@ static struct prio_domain_state *pressing_domain(struct prio_group_state *st,
  * just reach a bound (throttle_max_ms, throttle_max_share)?  Then its
  * throttling ends here.
  */
-static bool spared(__u32 group, struct prio_group_state *mine, __u64 now)
+static bool spared(const struct prio_group_cfg *cfg, __u32 group,
+		   struct prio_group_state *mine, __u64 now)
 {
-	__u32 v = prio_bound_check(group_cfg(group), &mine->bound, now);
+	__u32 v = prio_bound_check(cfg, &mine->bound, now);
 
 	if (v == PRIO_BOUND_OK)
 		return false;
@@ -576,6 +577,7 @@ static bool spared(__u32 group, struct prio_group_state *mine, __u64 now)
 SEC("struct_ops/memcg_nr_pages_over_high")
 unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 {
+	const struct prio_group_cfg *cfg;
 	struct prio_group_state *mine, *st;
 	struct prio_domain_state *d;
 	bool elsewhere = false;
@@ -606,9 +608,12 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 			continue;
 		}
 
-		pages = prio_penalty_pages(group_cfg(group), d->severity);
+		/* The cfg pointer before the lookup spills group: the verifier
+		 * would no longer know its bound. */
+		cfg = group_cfg(group);
+		pages = prio_penalty_pages(cfg, d->severity);
 		mine = bpf_map_lookup_elem(&group_state, &group);
-		if (mine && spared(group, mine, now))
+		if (mine && spared(cfg, group, mine, now))
 			return 0;
 		if (mine) {
 			mine->throttled_by = i;
