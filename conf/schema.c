@@ -105,9 +105,10 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		.type = PRIO_TYPE_U32, .def = "30000", .min = 100,
 		.max = 3600000,
 		.doc = "No starvation: throttling of this group that lasts this "
-		       "many milliseconds without a break (gaps under a second "
-		       "do not count) ends in relief_ms of relief, however "
-		       "long the pressure above lasts." },
+		       "many milliseconds without a break (gaps of up to 3 s, "
+		       "longer than a throttled task's longest sleep, do not "
+		       "count) ends in relief_ms of relief, however long the "
+		       "pressure above lasts." },
 	[PRIO_KEY_THROTTLE_MAX_SHARE] = { GROUP(throttle_max_share),
 		.type = PRIO_TYPE_U32, .def = "90", .min = 1, .max = 100,
 		.doc = "No starvation: once this group has been throttled for "

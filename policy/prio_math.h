@@ -92,8 +92,12 @@ static inline __u64 prio_pressure_extension(__u64 old_until_ns, __u64 now_ns,
 	return new_until_ns > from ? new_until_ns - from : 0;
 }
 
-/* Throttles closer than this belong to one continuous throttling. */
-#define PRIO_BOUND_GAP_NS	(1000 * PRIO_NS_PER_MS)
+/*
+ * Throttles closer than this belong to one continuous throttling: longer
+ * than the longest sleep a throttled task gets for being over memory.high
+ * (MEMCG_MAX_HIGH_DELAY_JIFFIES, 2 s), between which it cannot charge.
+ */
+#define PRIO_BOUND_GAP_NS	(3000 * PRIO_NS_PER_MS)
 
 /*
  * A group is about to be throttled at now_ns: account it in b and say

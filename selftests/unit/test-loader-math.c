@@ -158,33 +158,37 @@ static void test_bound_continuous(void **state)
 	/* After the relief a new episode starts. */
 	assert_int_equal(prio_bound_check(&cfg, &b, 2500 * MS), PRIO_BOUND_OK);
 	assert_int_equal(b.episode_start_ns, 2500 * MS);
-	/* A break longer than a second ends an episode: never a hit. */
+	/* A break longer than 3 s ends an episode: never a hit. */
 	memset(c, 0, sizeof(c));
 	throttle_every_100ms(&cfg, &b, 2600, 9, c);
-	throttle_every_100ms(&cfg, &b, 4500, 9, c);
+	throttle_every_100ms(&cfg, &b, 6500, 9, c);
 	assert_int_equal(c[PRIO_BOUND_OK], 18);
+	/* A shorter one (a throttled task sleeps up to 2 s) does not. */
+	assert_int_equal(prio_bound_check(&cfg, &b, 9300 * MS),
+			 PRIO_BOUND_HIT_CONTINUOUS);
 }
 
 static void test_bound_share(void **state)
 {
 	struct prio_group_cfg cfg = { .throttle_max_ms = 60000,
 				      .throttle_max_share = 40,
-				      .throttle_window_ms = 4000,
+				      .throttle_window_ms = 10000,
 				      .relief_ms = 500 };
 	struct prio_bound b = { .window_start_ns = 1000 * MS };
 	int c[4] = { 0 };
 
 	(void)state;
-	/* 1000..1800 throttled (800 ms counted), a break, 3000..3700 (700
-	 * more): the 1600 ms of 40 % are reached at 3800. */
-	throttle_every_100ms(&cfg, &b, 1000, 9, c);
-	throttle_every_100ms(&cfg, &b, 3000, 8, c);
-	assert_int_equal(c[PRIO_BOUND_OK], 17);
-	assert_int_equal(prio_bound_check(&cfg, &b, 3800 * MS),
+	/* 1000..2800 throttled (1800 ms counted), a break of 3.2 s (not
+	 * counted), 6000..8100 (2100 more): the 4000 ms of 40 % are reached
+	 * at 8200. */
+	throttle_every_100ms(&cfg, &b, 1000, 19, c);
+	throttle_every_100ms(&cfg, &b, 6000, 22, c);
+	assert_int_equal(c[PRIO_BOUND_OK], 41);
+	assert_int_equal(prio_bound_check(&cfg, &b, 8200 * MS),
 			 PRIO_BOUND_HIT_SHARE);
-	assert_int_equal(prio_bound_check(&cfg, &b, 4200 * MS), PRIO_BOUND_RELIEF);
-	/* A new window from 5000: throttling is allowed again. */
-	assert_int_equal(prio_bound_check(&cfg, &b, 5000 * MS), PRIO_BOUND_OK);
+	assert_int_equal(prio_bound_check(&cfg, &b, 8600 * MS), PRIO_BOUND_RELIEF);
+	/* A new window from 11000: throttling is allowed again. */
+	assert_int_equal(prio_bound_check(&cfg, &b, 11000 * MS), PRIO_BOUND_OK);
 	assert_int_equal(b.window_throttled_ns, 0);
 	/* throttle_max_share = 100: no share bound at all. */
 	cfg.throttle_max_share = 100;
