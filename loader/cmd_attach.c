@@ -6,6 +6,7 @@
  * was there before is left as it was.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,7 +67,20 @@ out:
 	return PRIO_EXIT_OK;
 }
 
-/* Swap every kept link to the new ops; on failure, swap back. */
+/* Is the link behind fd detached (its cgroup removed meanwhile)? */
+static bool link_gone(const struct prio_ctx *ctx, int fd)
+{
+	uint64_t cgroup_id = 0;
+	uint32_t id, map_id = 0;
+
+	return ctx->kernel.abi->link_info(fd, &id, &cgroup_id, &map_id) == 0 &&
+	       (!cgroup_id || !map_id);
+}
+
+/*
+ * Swap every kept link to the new ops; on failure, swap back.  A link
+ * whose cgroup was removed since the plan was made has nothing to swap.
+ */
 static int swap_kept(struct prio_ctx *ctx, const struct prio_view *v,
 		     const struct prio_diff *d, int new_ops_fd, int old_ops_fd)
 {
@@ -75,7 +89,11 @@ static int swap_kept(struct prio_ctx *ctx, const struct prio_view *v,
 	int r = 0;
 
 	for (j = 0; j < d->n_keep; j++) {
-		r = abi->update(v->link_fd[d->keep_old[j]], new_ops_fd);
+		int fd = v->link_fd[d->keep_old[j]];
+
+		r = abi->update(fd, new_ops_fd);
+		if (r < 0 && link_gone(ctx, fd))
+			r = 0;
 		if (r < 0)
 			break;
 	}
@@ -84,13 +102,17 @@ static int swap_kept(struct prio_ctx *ctx, const struct prio_view *v,
 	snprintf(ctx->err, sizeof(ctx->err), "cannot swap the ops of group "
 		 "'%s': %s", v->groups[d->keep_old[j]].name, strerror(-r));
 	while (j-- > 0)
-		if (abi->update(v->link_fd[d->keep_old[j]], old_ops_fd) < 0)
+		if (abi->update(v->link_fd[d->keep_old[j]], old_ops_fd) < 0 &&
+		    !link_gone(ctx, v->link_fd[d->keep_old[j]]))
 			log_warn("group '%s': cannot swap its old ops back",
 				 v->groups[d->keep_old[j]].name);
 	return r;
 }
 
-/* The struct_ops map the old links use, opened, or -errno. */
+/*
+ * The struct_ops map the old links use, opened, or -errno.  Any kept link
+ * that is still attached tells: a cgroup may go away at any moment.
+ */
 static int old_ops_fd(const struct prio_ctx *ctx, const struct prio_view *v,
 		      const struct prio_diff *d)
 {
@@ -98,13 +120,25 @@ static int old_ops_fd(const struct prio_ctx *ctx, const struct prio_view *v,
 	uint32_t id, map_id;
 	int fd;
 
-	if (!d->n_keep)
-		return -ENOENT;
-	if (ctx->kernel.abi->link_info(v->link_fd[d->keep_old[0]], &id,
-				       &cgroup_id, &map_id) < 0)
-		return -EIO;
-	fd = bpf_map_get_fd_by_id(map_id);
-	return fd < 0 ? -errno : fd;
+	for (uint32_t j = 0; j < d->n_keep; j++) {
+		if (ctx->kernel.abi->link_info(v->link_fd[d->keep_old[j]], &id,
+					       &cgroup_id, &map_id) < 0 ||
+		    !map_id)
+			continue;
+		fd = bpf_map_get_fd_by_id(map_id);
+		if (fd >= 0)
+			return fd;
+	}
+	return -ENOENT;
+}
+
+static bool all_kept_gone(const struct prio_ctx *ctx,
+			  const struct prio_view *v, const struct prio_diff *d)
+{
+	for (uint32_t j = 0; j < d->n_keep; j++)
+		if (!link_gone(ctx, v->link_fd[d->keep_old[j]]))
+			return false;
+	return true;
 }
 
 static int pin_kept(struct prio_ctx *ctx, const struct prio_view *v,
@@ -169,7 +203,8 @@ static int replace_switch(struct prio_ctx *ctx, struct prio_session *s,
 	int new_fd = bpf_map__fd(prio_session_ops(s)), old_fd, r;
 
 	old_fd = old_ops_fd(ctx, v, d);
-	if (d->n_keep && old_fd < 0)
+	/* No kept link still attached: nothing to swap, nor to swap back. */
+	if (d->n_keep && old_fd < 0 && !all_kept_gone(ctx, v, d))
 		return prio_fail(ctx->err, sizeof(ctx->err), old_fd, "cannot "
 				 "find the ops of the running policy: %s",
 				 strerror(-old_fd));
