@@ -31,8 +31,9 @@ static void write_syntax(const struct prio_key *k, FILE *out)
 		fprintf(out, "\\fBhigh\\fR|\\fBlow\\fR|\\fI%u\\fR..\\fI%u\\fR",
 			k->min, k->max);
 		break;
-	case PRIO_TYPE_LEVEL:
-		fputs("\\fBlow\\fR|\\fBmedium\\fR|\\fBcritical\\fR", out);
+	case PRIO_TYPE_ENUM:
+		for (unsigned int i = 0; k->names[i]; i++)
+			fprintf(out, "%s\\fB%s\\fR", i ? "|" : "", k->names[i]);
 		break;
 	case PRIO_TYPE_ABS_PATH:
 		fputs("\\fIabsolute-path\\fR", out);

@@ -36,6 +36,13 @@ enum prio_level {
 	PRIO_LEVEL_CRITICAL,
 };
 
+/* How lower groups are throttled: [global] mode. */
+enum prio_mode {
+	PRIO_MODE_AUTO,                 /* hook if the kernel has it, else memory.high */
+	PRIO_MODE_HOOK,                 /* memcg_bpf_ops (patched kernel) */
+	PRIO_MODE_MEMORY_HIGH,          /* memcg-prio writes memory.high itself */
+};
+
 struct prio_group {
 	char name[PRIO_NAME_MAX + 1];   /* [A-Za-z0-9_-]{1,32} */
 	/* normalised, relative to cgroup_root, no leading or trailing '/';
@@ -58,6 +65,7 @@ struct prio_config {
 	char cgroup_root[PRIO_PATH_MAX];/* absolute, normalised */
 	char pin_path[PRIO_PATH_MAX];   /* absolute, normalised */
 	bool create_cgroups;
+	enum prio_mode mode;
 	uint32_t n_groups;              /* 1..PRIO_MAX_GROUPS once loaded */
 	struct prio_group groups[PRIO_MAX_GROUPS]; /* in file order */
 };
@@ -97,6 +105,9 @@ int prio_schema_write_man(FILE *out);
 const char *prio_level_to_string(enum prio_level l);
 /* Case-insensitive inverse; 0 or -EINVAL. */
 int prio_level_from_string(const char *s, enum prio_level *ret);
+
+/* "auto", "hook", "memory.high"; NULL for an unknown value. */
+const char *prio_mode_to_string(enum prio_mode m);
 
 /*
  * The index in c->groups of the group that governs the cgroup rel_path

@@ -16,6 +16,20 @@
 #define GROUP(field) PRIO_SECTION_GROUP, #field, \
 	.offset = offsetof(struct prio_group, field)
 
+static const char *const level_names[] = {
+	[PRIO_LEVEL_LOW] = "low",
+	[PRIO_LEVEL_MEDIUM] = "medium",
+	[PRIO_LEVEL_CRITICAL] = "critical",
+	NULL,
+};
+
+static const char *const mode_names[] = {
+	[PRIO_MODE_AUTO] = "auto",
+	[PRIO_MODE_HOOK] = "hook",
+	[PRIO_MODE_MEMORY_HIGH] = "memory.high",
+	NULL,
+};
+
 const struct prio_key prio_schema[PRIO_KEY_N] = {
 	[PRIO_KEY_CGROUP_ROOT] = { GLOBAL(cgroup_root),
 		.type = PRIO_TYPE_ABS_PATH, .def = "/sys/fs/cgroup",
@@ -28,6 +42,17 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		.type = PRIO_TYPE_BOOL, .def = "false",
 		.doc = "Create the cgroup of a group if it does not exist; "
 		       "removed again if the attach fails." },
+	[PRIO_KEY_MODE] = { GLOBAL(mode),
+		.type = PRIO_TYPE_ENUM, .names = mode_names, .def = "auto",
+		.doc = "How lower groups are throttled. \"hook\": the kernel "
+		       "asks the policy through memcg_bpf_ops (a kernel with "
+		       "the patches in kernel/); memcg-prio --attach loads it "
+		       "and exits. \"memory.high\": on any kernel, memcg-prio "
+		       "--foreground lowers the memory.high of a lower group "
+		       "below its usage while a higher group is pressed, and "
+		       "restores it when not, on exit and after a crash (the "
+		       "next run or --detach). \"auto\": hook if the running "
+		       "kernel has it, else memory.high." },
 	[PRIO_KEY_PATH] = { GROUP(path),
 		.type = PRIO_TYPE_CGROUP_PATH,
 		.doc = "The group's cgroup, relative to cgroup_root. An "
@@ -45,7 +70,7 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "priority is under pressure. At least two priorities "
 		       "must occur." },
 	[PRIO_KEY_PRESSURE_LEVEL] = { GROUP(pressure_level),
-		.type = PRIO_TYPE_LEVEL, .def = "medium",
+		.type = PRIO_TYPE_ENUM, .names = level_names, .def = "medium",
 		.doc = "vmpressure level at which this group is under "
 		       "pressure: the share of scanned pages that reclaim "
 		       "could not free reaches 0 % (low), 60 % (medium) or "
@@ -78,28 +103,60 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "is pressed, up to penalty_max_pages." },
 };
 
-static const char *const level_names[] = {
-	[PRIO_LEVEL_LOW] = "low",
-	[PRIO_LEVEL_MEDIUM] = "medium",
-	[PRIO_LEVEL_CRITICAL] = "critical",
-};
-
-const char *prio_level_to_string(enum prio_level l)
+/* The name of value v of an enum whose names are listed in names. */
+static const char *enum_name(const char *const *names, unsigned int v)
 {
-	if ((unsigned int)l >= sizeof(level_names) / sizeof(level_names[0]))
-		return NULL;
-	return level_names[l];
+	for (unsigned int i = 0; names[i]; i++)
+		if (i == v)
+			return names[i];
+	return NULL;
 }
 
-int prio_level_from_string(const char *s, enum prio_level *ret)
+/* The index of s (case-insensitive) in names: 0 or -EINVAL. */
+static int enum_parse(const char *const *names, const char *s,
+		      unsigned int *ret)
 {
-	for (unsigned int i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
-		if (strcasecmp(s, level_names[i]) == 0) {
-			*ret = (enum prio_level)i;
+	for (unsigned int i = 0; names[i]; i++) {
+		if (strcasecmp(s, names[i]) == 0) {
+			*ret = i;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+const char *prio_level_to_string(enum prio_level l)
+{
+	return enum_name(level_names, l);
+}
+
+int prio_level_from_string(const char *s, enum prio_level *ret)
+{
+	unsigned int v;
+
+	if (enum_parse(level_names, s, &v) < 0)
+		return -EINVAL;
+	*ret = (enum prio_level)v;
+	return 0;
+}
+
+const char *prio_mode_to_string(enum prio_mode m)
+{
+	return enum_name(mode_names, m);
+}
+
+/* "a, b or c" of names, into buf. */
+static void enum_list(const char *const *names, char *buf, size_t len)
+{
+	size_t n = 0, used = 0;
+
+	while (names[n])
+		n++;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 i == 0 ? "" : i + 1 == n ? " or " : ", ",
+					 names[i]);
 }
 
 const struct prio_key *prio_schema_find(enum prio_section s, const char *name)
@@ -200,6 +257,7 @@ int prio_key_parse(const struct prio_key *k, void *base, const char *value,
 		   char *msg, size_t msglen)
 {
 	void *field = (char *)base + k->offset;
+	char list[128];
 
 	switch (k->type) {
 	case PRIO_TYPE_BOOL:
@@ -220,11 +278,11 @@ int prio_key_parse(const struct prio_key *k, void *base, const char *value,
 		snprintf(msg, msglen, "%s '%s' is not high, low or an "
 			 "integer %u..%u", k->name, value, k->min, k->max);
 		return -EINVAL;
-	case PRIO_TYPE_LEVEL:
-		if (prio_level_from_string(value, field) == 0)
+	case PRIO_TYPE_ENUM:
+		if (enum_parse(k->names, value, field) == 0)
 			return 0;
-		snprintf(msg, msglen, "%s '%s' is not low, medium or critical",
-			 k->name, value);
+		enum_list(k->names, list, sizeof(list));
+		snprintf(msg, msglen, "%s '%s' is not %s", k->name, value, list);
 		return -EINVAL;
 	case PRIO_TYPE_ABS_PATH:
 	case PRIO_TYPE_CGROUP_PATH:
@@ -238,7 +296,7 @@ void prio_key_format(const struct prio_key *k, const void *base,
 		     char *buf, size_t len)
 {
 	const void *field = (const char *)base + k->offset;
-	const char *path = field, *level;
+	const char *path = field, *name;
 
 	switch (k->type) {
 	case PRIO_TYPE_BOOL:
@@ -248,9 +306,9 @@ void prio_key_format(const struct prio_key *k, const void *base,
 	case PRIO_TYPE_PRIORITY:
 		snprintf(buf, len, "%u", *(const uint32_t *)field);
 		break;
-	case PRIO_TYPE_LEVEL:
-		level = prio_level_to_string(*(const enum prio_level *)field);
-		snprintf(buf, len, "%s", level ? level : "invalid");
+	case PRIO_TYPE_ENUM:
+		name = enum_name(k->names, *(const unsigned int *)field);
+		snprintf(buf, len, "%s", name ? name : "invalid");
 		break;
 	case PRIO_TYPE_ABS_PATH:
 	case PRIO_TYPE_CGROUP_PATH:

@@ -20,7 +20,8 @@ enum prio_type {
 	PRIO_TYPE_BOOL,
 	PRIO_TYPE_U32,			/* decimal, min..max */
 	PRIO_TYPE_PRIORITY,		/* high, low or min..max */
-	PRIO_TYPE_LEVEL,		/* enum prio_level */
+	PRIO_TYPE_ENUM,			/* one of names[], stored as its
+					 * index in an enum field */
 	PRIO_TYPE_ABS_PATH,		/* absolute, normalised when parsed */
 	PRIO_TYPE_CGROUP_PATH,		/* normalised when parsed, made
 					 * relative to cgroup_root when
@@ -32,6 +33,7 @@ enum prio_key_id {
 	PRIO_KEY_CGROUP_ROOT,
 	PRIO_KEY_PIN_PATH,
 	PRIO_KEY_CREATE_CGROUPS,
+	PRIO_KEY_MODE,
 	PRIO_KEY_PATH,
 	PRIO_KEY_PRIORITY,
 	PRIO_KEY_PRESSURE_LEVEL,
@@ -51,6 +53,7 @@ struct prio_key {
 	enum prio_type type;
 	const char *def;		/* default, in file syntax; NULL: required */
 	uint32_t min, max;		/* PRIO_TYPE_U32, PRIO_TYPE_PRIORITY */
+	const char *const *names;	/* PRIO_TYPE_ENUM: NULL-terminated */
 	size_t offset;			/* in struct prio_config or prio_group */
 	const char *doc;		/* one or more sentences, plain text */
 };

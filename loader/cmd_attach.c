@@ -29,7 +29,8 @@ static int load_session(struct prio_ctx *ctx, struct prio_session *s,
 	if (r)
 		return r;
 	return prio_session_load(s, &ctx->kernel, ctx->config, ctx->plan,
-				 ctx->args->dry_run, ctx->err, sizeof(ctx->err));
+				 ctx->backend, ctx->args->dry_run, ctx->err,
+				 sizeof(ctx->err));
 }
 
 static int attach_fresh(struct prio_ctx *ctx)
@@ -246,6 +247,16 @@ int prio_cmd_attach(const struct prio_args *a)
 	if (r != PRIO_EXIT_OK)
 		return r;
 	r = prio_ctx_prepare(&ctx);
+	if (r == PRIO_EXIT_OK && ctx.backend != PRIO_BACKEND_HOOK) {
+		log_err("%s: mode memory.high%s needs a process that stays: "
+			"run memcg-prio --foreground, or the unit "
+			"memcg-prio-foreground.service", ctx.config_file,
+			ctx.kernel.abi ? "" : " (the running kernel has no "
+			"memcg_bpf_ops)");
+		r = PRIO_EXIT_FAILURE;
+	}
+	if (r == PRIO_EXIT_OK)
+		r = prio_ctx_clear_stale(&ctx);
 	if (r == PRIO_EXIT_OK)
 		r = prio_pins_present(ctx.pin_path) ? attach_replace(&ctx) :
 						      attach_fresh(&ctx);

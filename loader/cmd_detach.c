@@ -64,7 +64,7 @@ static void detach_links(struct prio_ctx *ctx, const char *dir,
 			l->type = info.type;
 			snprintf(l->name, sizeof(l->name), "%s", de->d_name);
 			if (info.type == BPF_LINK_TYPE_STRUCT_OPS &&
-			    ctx->kernel.abi->detach(fd) < 0)
+			    ctx->kernel.abi && ctx->kernel.abi->detach(fd) < 0)
 				log_warn("cannot detach link %u (%s): %s",
 					 info.id, de->d_name, strerror(errno));
 		}
@@ -83,7 +83,7 @@ static bool link_gone(const struct prio_ctx *ctx, const struct found_link *l)
 	if (fd < 0)
 		return errno == ENOENT;
 	close(fd);
-	if (l->type != BPF_LINK_TYPE_STRUCT_OPS)
+	if (l->type != BPF_LINK_TYPE_STRUCT_OPS || !ctx->kernel.abi)
 		return false;
 	return ctx->kernel.abi->link_info_by_id(l->id, &cgroup_id, &map_id) == 0 &&
 	       !cgroup_id && !map_id;
@@ -135,6 +135,8 @@ static void report_others(const struct prio_ctx *ctx)
 	uint64_t cgroup_id;
 	char name[64];
 
+	if (!ctx->kernel.abi)
+		return;
 	while (bpf_link_get_next_id(id, &id) == 0) {
 		if (ctx->kernel.abi->link_info_by_id(id, &cgroup_id, &map_id) < 0 ||
 		    !cgroup_id || !map_id)
@@ -185,6 +187,8 @@ int prio_cmd_detach(const struct prio_args *a)
 	r = prio_ctx_pin_path(&ctx);
 	if (r == PRIO_EXIT_OK)
 		r = prio_ctx_probe(&ctx);
+	if (r == PRIO_EXIT_OK)
+		r = prio_ctx_clear_stale(&ctx);
 	if (r != PRIO_EXIT_OK)
 		goto out;
 	prio_pins_sibling(ctx.pin_path, PRIO_PINS_NEW, new_dir, sizeof(new_dir));

@@ -8,6 +8,7 @@
 
 #include "cgroups.h"
 #include "commands.h"
+#include "highctl.h"
 #include "log.h"
 #include "pins.h"
 #include "probe.h"
@@ -17,6 +18,7 @@
 int prio_cmd_status(const struct prio_args *a)
 {
 	struct prio_status *st = NULL;
+	char file[PATH_MAX];
 	struct prio_ctx ctx;
 	struct prio_view v;
 	int r;
@@ -51,11 +53,17 @@ int prio_cmd_status(const struct prio_args *a)
 		log_err("cannot read the policy's maps at %s: %s", ctx.pin_path,
 			strerror(st ? errno : ENOMEM));
 		r = PRIO_EXIT_FAILURE;
-	} else if (a->json) {
+		goto done;
+	}
+	if (st->backend == PRIO_BACKEND_MEMORY_HIGH &&
+	    prio_highctl_state_file(ctx.pin_path, file, sizeof(file)) == 0)
+		prio_highctl_read_state(file, st);
+	if (a->json) {
 		prio_status_print_json(st, ctx.pin_path, stdout);
 	} else {
 		prio_status_print_text(st, ctx.pin_path, stdout);
 	}
+done:
 	free(st);
 	prio_view_close(&v);
 out:
@@ -145,6 +153,12 @@ int prio_cmd_check(const struct prio_args *a)
 		r = PRIO_EXIT_FAILURE;
 		goto out;
 	}
+	if (prio_kernel_backend(&ctx.kernel, ctx.config->mode, &ctx.backend,
+				ctx.err, sizeof(ctx.err)) < 0) {
+		log_err("%s: %s", ctx.config_file, ctx.err);
+		r = PRIO_EXIT_FAILURE;
+		goto out;
+	}
 	if (prio_cgroup_check_root(ctx.config->cgroup_root, ctx.err,
 				   sizeof(ctx.err)) < 0 ||
 	    prio_cgroups_prepare(ctx.config, NULL, &missing, ctx.err,
@@ -162,11 +176,21 @@ int prio_cmd_check(const struct prio_args *a)
 	}
 	if (geteuid() != 0)
 		log_warn("not root: --attach will need root");
-	printf("%s: fine: %u groups, kernel %s with memcg_bpf_ops, reclaim "
+	printf("%s: fine: %u groups, kernel %s %s memcg_bpf_ops, reclaim "
 	       "seen through %s (source %s)\n", ctx.config_file,
 	       ctx.config->n_groups, ctx.kernel.release,
+	       ctx.kernel.abi ? "with" : "without",
 	       prio_source_hook(ctx.kernel.source),
 	       prio_source_name(ctx.kernel.source));
+	if (ctx.backend == PRIO_BACKEND_HOOK)
+		printf("mode: hook (mode = %s): memcg-prio --attach, or the "
+		       "unit memcg-prio.service\n",
+		       prio_mode_to_string(ctx.config->mode));
+	else
+		printf("mode: memory.high (mode = %s): memcg-prio --foreground "
+		       "lowers memory.high itself; run it, or the unit "
+		       "memcg-prio-foreground.service\n",
+		       prio_mode_to_string(ctx.config->mode));
 out:
 	prio_ctx_free(&ctx);
 	return r;

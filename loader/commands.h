@@ -22,6 +22,7 @@ struct prio_ctx {
 	struct prio_config *config;	/* heap: it is large */
 	struct prio_plan *plan;		/* heap */
 	struct prio_kernel kernel;
+	enum prio_backend backend;	/* from the config's mode and the kernel */
 	struct prio_cgroups_made made;	/* undone by prio_ctx_free() ... */
 	bool attached;			/* ... unless this is set */
 	char pin_path[PATH_MAX];
@@ -60,8 +61,16 @@ int prio_ctx_probe_for_load(struct prio_ctx *ctx);
 
 /*
  * Everything --attach and --foreground do before loading: config, cgroup
- * root, kernel, cgroups (created if the config says so), bpffs, plan.
+ * root, kernel and backend, cgroups (created if the config says so),
+ * bpffs, plan.
  */
 int prio_ctx_prepare(struct prio_ctx *ctx);
+
+/*
+ * Restore the memory.high values a killed memcg-prio --foreground left
+ * lowered for ctx->pin_path, and remove its pins.  Fails, logged, while
+ * such a process still runs.  Exit code.
+ */
+int prio_ctx_clear_stale(struct prio_ctx *ctx);
 
 #endif

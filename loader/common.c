@@ -6,8 +6,10 @@
 
 #include "cgroups.h"
 #include "commands.h"
+#include "highctl.h"
 #include "log.h"
 #include "pins.h"
+#include "view.h"
 
 int prio_need_root(const char *what)
 {
@@ -120,6 +122,11 @@ int prio_ctx_prepare(struct prio_ctx *ctx)
 	r = prio_ctx_probe_for_load(ctx);
 	if (r != PRIO_EXIT_OK)
 		return r;
+	if (prio_kernel_backend(&ctx->kernel, ctx->config->mode, &ctx->backend,
+				ctx->err, sizeof(ctx->err)) < 0) {
+		log_err("%s: %s", ctx->config_file, ctx->err);
+		return PRIO_EXIT_UNSUPPORTED;
+	}
 	if (prio_cgroups_prepare(ctx->config, &ctx->made, NULL, ctx->err,
 				 sizeof(ctx->err)) < 0 ||
 	    prio_pins_check_fs(ctx->pin_path, ctx->err, sizeof(ctx->err)) < 0 ||
@@ -130,4 +137,47 @@ int prio_ctx_prepare(struct prio_ctx *ctx)
 fail:
 	log_err("%s", ctx->err);
 	return PRIO_EXIT_FAILURE;
+}
+
+/* The backend of the policy pinned at pin_path, -1 if none or unknown. */
+static int pinned_backend(const char *pin_path)
+{
+	struct prio_view v;
+	char err[PRIO_ERR_LEN];
+	int b;
+
+	if (prio_view_open_pins(&v, pin_path, err, sizeof(err)) < 0)
+		return -1;
+	b = (int)v.backend;
+	prio_view_close(&v);
+	return b;
+}
+
+int prio_ctx_clear_stale(struct prio_ctx *ctx)
+{
+	char file[PATH_MAX];
+	pid_t owner = 0;
+	int n;
+
+	if (prio_highctl_state_file(ctx->pin_path, file, sizeof(file)) < 0 ||
+	    access(file, F_OK) < 0)
+		return PRIO_EXIT_OK;
+	n = prio_highctl_recover(file, stderr, &owner, ctx->err,
+				 sizeof(ctx->err));
+	if (n < 0) {
+		log_err("%s", ctx->err);
+		return PRIO_EXIT_FAILURE;
+	}
+	/* Its pins hold maps only: nothing is attached through them. */
+	if (pinned_backend(ctx->pin_path) == PRIO_BACKEND_MEMORY_HIGH &&
+	    prio_pins_remove(ctx->pin_path) < 0) {
+		log_err("cannot remove the pins at %s that memcg-prio "
+			"--foreground (pid %ld) left: %s", ctx->pin_path,
+			(long)owner, strerror(errno));
+		return PRIO_EXIT_FAILURE;
+	}
+	log_info("cleaned up after memcg-prio --foreground (pid %ld), which "
+		 "ended without doing so: %d memory.high values restored",
+		 (long)owner, n);
+	return PRIO_EXIT_OK;
 }

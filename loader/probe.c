@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "priority.h"
 #include "kbtf.h"
 #include "probe.h"
 #include "util.h"
@@ -141,17 +142,14 @@ int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen)
 		return prio_fail(err, errlen, -ENOENT, "the running kernel (%s) "
 				 "has no BTF (/sys/kernel/btf/vmlinux), which "
 				 "memcg-prio needs: %s", k.release, SEE_KERNEL);
-	r = probe_ops(&k, err, errlen);
-	if (!r)
-		r = probe_source(&k, err, errlen);
-	if (!r) {
+	r = probe_source(&k, err, errlen);
+	if (!r && probe_ops(&k, k.no_hook, sizeof(k.no_hook)) == 0) {
 		k.abi = prio_attach_abi_find(k.vmlinux);
 		if (!k.abi)
-			r = prio_fail(err, errlen, -EOPNOTSUPP, "the running "
-				      "kernel (%s) cannot attach memcg_bpf_ops "
-				      "to a cgroup (no BPF_F_CGROUP_FD "
-				      "struct_ops links): %s", k.release,
-				      SEE_KERNEL);
+			snprintf(k.no_hook, sizeof(k.no_hook), "the running "
+				 "kernel (%s) cannot attach memcg_bpf_ops to a "
+				 "cgroup (no BPF_F_CGROUP_FD struct_ops links): "
+				 "%s", k.release, SEE_KERNEL);
 	}
 	if (r < 0) {
 		prio_kernel_free(&k);
@@ -159,6 +157,38 @@ int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen)
 	}
 	*ret_kernel = k;
 	return 0;
+}
+
+int prio_kernel_backend(const struct prio_kernel *k, unsigned int mode,
+			enum prio_backend *ret, char *err, size_t errlen)
+{
+	switch (mode) {
+	case PRIO_MODE_HOOK:
+		if (!k->abi)
+			return prio_fail(err, errlen, -EOPNOTSUPP, "mode = hook: "
+					 "%s; or set mode = memory.high",
+					 k->no_hook);
+		*ret = PRIO_BACKEND_HOOK;
+		return 0;
+	case PRIO_MODE_MEMORY_HIGH:
+		*ret = PRIO_BACKEND_MEMORY_HIGH;
+		return 0;
+	default:
+		*ret = k->abi ? PRIO_BACKEND_HOOK : PRIO_BACKEND_MEMORY_HIGH;
+		return 0;
+	}
+}
+
+const char *prio_backend_name(uint32_t backend)
+{
+	switch (backend) {
+	case PRIO_BACKEND_HOOK:
+		return "hook";
+	case PRIO_BACKEND_MEMORY_HIGH:
+		return "memory.high";
+	default:
+		return "?";
+	}
 }
 
 void prio_kernel_free(struct prio_kernel *k)

@@ -28,13 +28,17 @@ struct prio_kernel {
 	char release[65];		/* uname -r */
 	struct btf *vmlinux;		/* owned */
 	enum prio_source source;
+	/* memcg_bpf_ops and a way to attach it to a cgroup; NULL on a
+	 * kernel without them (then no_hook says what is missing). */
 	const struct prio_attach_abi *abi;
+	char no_hook[256];
 };
 
 /*
  * Probe the running kernel.  0, or a negative errno with one sentence in
- * err saying what is missing (-ENOENT: no BTF; -EOPNOTSUPP: a feature is
- * missing).  On success, free with prio_kernel_free().
+ * err saying what is missing to watch reclaim (-ENOENT: no BTF;
+ * -EOPNOTSUPP: a feature is missing).  A kernel without the hook probes
+ * fine, with abi NULL.  On success, free with prio_kernel_free().
  */
 int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen);
 
@@ -47,6 +51,18 @@ void prio_kernel_free(struct prio_kernel *k);
  */
 int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
 				size_t errlen);
+
+/*
+ * The mode a config asks for (enum prio_mode) on kernel k, resolved:
+ * PRIO_BACKEND_HOOK or PRIO_BACKEND_MEMORY_HIGH into *ret.  0, or
+ * -EOPNOTSUPP with a message if the config asks for the hook and the
+ * kernel has none.
+ */
+int prio_kernel_backend(const struct prio_kernel *k, unsigned int mode,
+			enum prio_backend *ret, char *err, size_t errlen);
+
+/* "hook" or "memory.high". */
+const char *prio_backend_name(uint32_t backend);
 
 /* Short name of a source ("vmpressure", "lruvec-stat"...), or "?". */
 const char *prio_source_name(uint32_t source);

@@ -30,8 +30,15 @@ static void fill_rodata(struct prio_session *s, bool dry_run)
 	struct prio_bpf__rodata *ro = s->skel->rodata;
 
 	ro->prio_source = s->kernel->source;
-	for (uint32_t i = 0; i < s->plan->n_groups; i++)
-		prio_plan_group_cfg(s->config, s->plan, i, &ro->prio_groups[i]);
+	ro->prio_backend = s->backend;
+	for (uint32_t i = 0; i < s->plan->n_groups; i++) {
+		struct prio_group_cfg *g = &ro->prio_groups[i];
+
+		prio_plan_group_cfg(s->config, s->plan, i, g);
+		if (s->backend == PRIO_BACKEND_MEMORY_HIGH)
+			g->link_flags = g->link_flags & PRIO_LINK_ATTACHED ?
+					PRIO_LINK_MEMORY_HIGH : 0;
+	}
 	ro->prio_nr_groups = s->plan->n_groups;
 	ro->dry_run = dry_run;
 }
@@ -68,6 +75,13 @@ static void choose_programs(struct prio_session *s)
 	bpf_program__set_autoload(s->skel->progs.prio_lruvec_state, false);
 	bpf_program__set_autoload(s->skel->progs.prio_memcg_events, false);
 	bpf_program__set_autoload(chosen, true);
+	if (s->backend == PRIO_BACKEND_HOOK)
+		return;
+	/* No struct_ops: the kernel may not even know the type. */
+	bpf_map__set_autocreate(s->skel->maps.prio_ops, false);
+	bpf_program__set_autoload(s->skel->progs.prio_pages_over_high, false);
+	bpf_program__set_autoload(s->skel->progs.prio_cgroup_online, false);
+	bpf_program__set_autoload(s->skel->progs.prio_cgroup_offline, false);
 }
 
 static int fill_maps(struct prio_session *s, char *err, size_t errlen)
@@ -103,11 +117,13 @@ static int prepare_ops(struct prio_session *s, char *err, size_t errlen)
 
 int prio_session_load(struct prio_session *s, const struct prio_kernel *k,
 		      const struct prio_config *c, const struct prio_plan *p,
-		      bool dry_run, char *err, size_t errlen)
+		      enum prio_backend backend, bool dry_run, char *err,
+		      size_t errlen)
 {
 	int r;
 
-	*s = (struct prio_session){ .kernel = k, .config = c, .plan = p };
+	*s = (struct prio_session){ .kernel = k, .config = c, .plan = p,
+				    .backend = backend };
 	s->skel = prio_bpf__open();
 	if (!s->skel)
 		return prio_fail(err, errlen, -errno, "cannot open the BPF "
@@ -122,7 +138,7 @@ int prio_session_load(struct prio_session *s, const struct prio_kernel *k,
 		goto fail;
 	}
 	r = fill_maps(s, err, errlen);
-	if (!r)
+	if (!r && backend == PRIO_BACKEND_HOOK)
 		r = prepare_ops(s, err, errlen);
 	if (!r)
 		return 0;
@@ -197,14 +213,16 @@ int prio_session_attach_all(struct prio_session *s, char *err, size_t errlen)
 	int r;
 
 	r = prio_session_attach_watch(s, err, errlen);
+	if (s->backend != PRIO_BACKEND_HOOK)
+		return r;
 	for (uint32_t a = 0; !r && a < s->plan->n_attach; a++)
 		r = prio_session_attach_group(s, s->plan->attach_order[a], err,
 					      errlen);
 	return r;
 }
 
-int prio_session_pin(struct prio_session *s, const char *dir, char *err,
-		     size_t errlen)
+int prio_session_pin_maps(struct prio_session *s, const char *dir, char *err,
+			  size_t errlen)
 {
 	const struct {
 		const char *rel;
@@ -215,12 +233,21 @@ int prio_session_pin(struct prio_session *s, const char *dir, char *err,
 		{ PRIO_PIN_STATS, s->skel->maps.group_stats },
 		{ PRIO_PIN_GSTATS, s->skel->maps.global_stats },
 	};
-	char rel[64];
 	int r = 0;
 
 	for (size_t m = 0; !r && m < ARRAY_SIZE(maps); m++)
 		r = prio_pin(dir, maps[m].rel, bpf_map__fd(maps[m].map), err,
 			     errlen);
+	return r;
+}
+
+int prio_session_pin(struct prio_session *s, const char *dir, char *err,
+		     size_t errlen)
+{
+	char rel[64];
+	int r;
+
+	r = prio_session_pin_maps(s, dir, err, errlen);
 	for (int w = 0; !r && w < PRIO_NR_WATCH; w++)
 		if (s->watch_links[w])
 			r = prio_pin(dir, prio_pin_watch[w],

@@ -25,18 +25,22 @@ struct prio_session {
 	const struct prio_kernel *kernel;
 	const struct prio_config *config;
 	const struct prio_plan *plan;
+	enum prio_backend backend;
 	struct bpf_link *watch_links[PRIO_NR_WATCH];	/* enum prio_watch */
 	struct bpf_link *links[PRIO_MAX_GROUPS];	/* by plan index */
 };
 
 /*
  * Open and load the policy for plan p of config c (both must outlive the
- * session), fill its maps, and make its struct_ops ready to attach.  0 or
- * -errno with a message.  On failure the session is closed.
+ * session), fill its maps, and make its struct_ops ready to attach; with
+ * backend PRIO_BACKEND_MEMORY_HIGH, without the struct_ops (the kernel may
+ * have none).  0 or -errno with a message.  On failure the session is
+ * closed.
  */
 int prio_session_load(struct prio_session *s, const struct prio_kernel *k,
 		      const struct prio_config *c, const struct prio_plan *p,
-		      bool dry_run, char *err, size_t errlen);
+		      enum prio_backend backend, bool dry_run, char *err,
+		      size_t errlen);
 
 /* Attach the programs that watch reclaim.  0 or -errno with a message. */
 int prio_session_attach_watch(struct prio_session *s, char *err, size_t errlen);
@@ -46,12 +50,17 @@ int prio_session_attach_watch(struct prio_session *s, char *err, size_t errlen);
 int prio_session_attach_group(struct prio_session *s, uint32_t i, char *err,
 			      size_t errlen);
 
-/* The watching programs, then every group of the plan in attach order. */
+/* The watching programs, then (with the hook) every group of the plan in
+ * attach order. */
 int prio_session_attach_all(struct prio_session *s, char *err, size_t errlen);
 
 /* Pin the maps and the links made by this session into dir. */
 int prio_session_pin(struct prio_session *s, const char *dir, char *err,
 		     size_t errlen);
+
+/* Pin only the maps: for --status of a session that keeps its links. */
+int prio_session_pin_maps(struct prio_session *s, const char *dir, char *err,
+			  size_t errlen);
 
 /* The struct_ops map, for swapping the ops of older links. */
 const struct bpf_map *prio_session_ops(const struct prio_session *s);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "highctl.h"
 #include "probe.h"
 #include "status.h"
 #include "util.h"
@@ -41,8 +42,17 @@ static void text_link(const struct prio_group_status *g, FILE *out)
 {
 	const char *ovr = (g->cfg.link_flags & PRIO_LINK_OVERRIDE) ?
 			  ", allows override below" : "";
+	char was[32];
 
-	if (!(g->cfg.link_flags & PRIO_LINK_ATTACHED))
+	if (g->cfg.link_flags & PRIO_LINK_MEMORY_HIGH) {
+		prio_high_format(g->high_original, was, sizeof(was));
+		if (g->high_lowered)
+			fprintf(out, "none: memory.high lowered to %" PRIu64
+				" by memcg-prio (was %s)\n", g->high_written,
+				was);
+		else
+			fputs("none: memory.high, not lowered now\n", out);
+	} else if (!(g->cfg.link_flags & PRIO_LINK_ATTACHED))
 		fputs("none (no group has a higher priority)\n", out);
 	else if (!g->link.present)
 		fputs("missing (pin removed?)\n", out);
@@ -116,6 +126,11 @@ static void text_throttle(const struct prio_status *st,
 	char dom[PRIO_PATH_LEN + 64] = "";
 
 	fputs("  throttling: ", out);
+	if (g->cfg.link_flags & PRIO_LINK_MEMORY_HIGH) {
+		fprintf(out, "%s, by lowering memory.high\n",
+			g->high_lowered ? "now" : "not now");
+		return;
+	}
 	if (!(g->cfg.link_flags & PRIO_LINK_ATTACHED)) {
 		fputs("never (highest priority)\n", out);
 		return;
@@ -152,20 +167,35 @@ static void throttle_domain(const struct prio_status *st,
 		    g->state.throttled_cause, buf, len);
 }
 
+static void text_watch_links(const struct prio_status *st, FILE *out)
+{
+	for (int w = 0; w < PRIO_NR_WATCH; w++)
+		if (st->watch_link_id[w])
+			fprintf(out, " %u", st->watch_link_id[w]);
+		else
+			fputs(" missing (pin removed?)", out);
+}
+
 void prio_status_print_text(const struct prio_status *st, const char *where,
 			    FILE *out)
 {
 	fprintf(out, "memcg-prio: attached%s%s%s\n", where ? ", pinned at " : "",
 		where ? where : " by this process", st->dry_run ?
 		" (dry run: nothing is throttled)" : "");
+	if (st->backend == PRIO_BACKEND_MEMORY_HIGH)
+		fprintf(out, "mode: memory.high, lowered by memcg-prio "
+			"--foreground, pid %ld%s\n", st->owner_pid,
+			st->owner_alive ? "" : ", which is gone: memcg-prio "
+			"--detach restores what it left");
+	else
+		fputs("mode: hook (memcg_bpf_ops)\n", out);
 	fprintf(out, "reclaim seen through: %s (source %s) and fentry/fexit "
 		"on try_to_free_mem_cgroup_pages(); links",
 		prio_source_hook(st->source), prio_source_name(st->source));
-	for (int w = 0; w < PRIO_NR_WATCH; w++)
-		if (st->watch_link_id[w])
-			fprintf(out, " %u", st->watch_link_id[w]);
-		else
-			fputs(" missing (pin removed?)", out);
+	if (st->backend == PRIO_BACKEND_MEMORY_HIGH)
+		fprintf(out, " held by pid %ld", st->owner_pid);
+	else
+		text_watch_links(st, out);
 	fputc('\n', out);
 	for (uint32_t i = 0; i < st->n_groups; i++) {
 		const struct prio_group_status *g = &st->groups[i];
@@ -274,6 +304,16 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 		link_state(g), g->link.id,
 		(g->cfg.link_flags & PRIO_LINK_OVERRIDE) ? "true" : "false");
 	json_pressure(st, i, out);
+	fputs(",\"memory_high\":", out);
+	if (g->high_lowered) {
+		prio_high_format(g->high_original, name, sizeof(name));
+		fprintf(out, "{\"lowered_to\":%" PRIu64 ",\"original\":",
+			g->high_written);
+		json_str(name, out);
+		fputs("}", out);
+	} else {
+		fputs("null", out);
+	}
 	fputs(",\"throttled\":", out);
 	if (g->state.last_throttled_ns) {
 		throttle_domain(st, g, name, sizeof(name));
@@ -304,8 +344,10 @@ void prio_status_print_json(const struct prio_status *st, const char *where,
 		json_str(where, out);
 	else
 		fputs("null", out);
-	fprintf(out, ",\"dry_run\":%s,\"source\":{\"name\":",
-		st->dry_run ? "true" : "false");
+	fprintf(out, ",\"dry_run\":%s,\"mode\":\"%s\",\"owner_pid\":%ld,"
+		"\"owner_alive\":%s,\"source\":{\"name\":",
+		st->dry_run ? "true" : "false", prio_backend_name(st->backend),
+		st->owner_pid, st->owner_alive ? "true" : "false");
 	json_str(prio_source_name(st->source), out);
 	fputs(",\"hook\":", out);
 	json_str(prio_source_hook(st->source), out);
@@ -332,7 +374,20 @@ void prio_status_print_json_detached(const char *pin_path, FILE *out)
 	fputs("}\n", out);
 }
 
-static void print_pressed(const struct prio_status *st, uint32_t i, FILE *out)
+void prio_status_stamp(uint64_t ns, FILE *out)
+{
+	fprintf(out, "[%" PRIu64 ".%03" PRIu64 "] ", ns / 1000000000,
+		ns / 1000000 % 1000);
+}
+
+/* t if it is a time of the past that is not older than since, else now. */
+static uint64_t when(uint64_t t, uint64_t since, uint64_t now)
+{
+	return t && t >= since && t <= now ? t : now;
+}
+
+static void print_pressed(const struct prio_status *old,
+			  const struct prio_status *st, uint32_t i, FILE *out)
 {
 	const struct prio_group_status *g = &st->groups[i];
 	const struct prio_domain_state *d = prio_group_main_domain(g, st->now_ns);
@@ -340,33 +395,45 @@ static void print_pressed(const struct prio_status *st, uint32_t i, FILE *out)
 
 	if (d)
 		domain_name(st, i, d->cgroup_id, d->cause, name, sizeof(name));
+	prio_status_stamp(when(g->state.pressure_onset_ns, old->now_ns, st->now_ns), out);
 	fprintf(out, "group '%s' pressed (%s, level %s, severity %u)\n",
 		g->cfg.name, name, d ? level_name(d->last_level) : "?",
 		d ? d->severity : 0);
 }
 
+/*
+ * The times come from the policy: pressure onset and end, first penalty
+ * and first hook call without one; the poll's time where there is none.
+ */
 void prio_status_print_changes(const struct prio_status *old,
 			       const struct prio_status *new, FILE *out)
 {
 	const char *would = new->dry_run ? "would be " : "";
+	uint64_t since = old->now_ns, now = new->now_ns;
 	char name[PRIO_PATH_LEN + 64];
 
 	for (uint32_t i = 0; i < new->n_groups; i++) {
 		const struct prio_group_status *o = &old->groups[i];
 		const struct prio_group_status *n = &new->groups[i];
+		const struct prio_group_state *s = &n->state;
 
-		if (!o->pressed && n->pressed)
-			print_pressed(new, i, out);
-		else if (o->pressed && !n->pressed)
+		if (!o->pressed && n->pressed) {
+			print_pressed(old, new, i, out);
+		} else if (o->pressed && !n->pressed) {
+			prio_status_stamp(when(s->pressured_until_ns, since, now), out);
 			fprintf(out, "group '%s' released\n", n->cfg.name);
+		}
 		if (!o->throttled && n->throttled) {
 			throttle_domain(new, n, name, sizeof(name));
+			prio_status_stamp(when(s->throttle_onset_ns, since, now), out);
 			fprintf(out, "group '%s' %sthrottled by '%s' (%s)\n",
 				n->cfg.name, would, throttler(new, n), name);
-		}
-		else if (o->throttled && !n->throttled)
+		} else if (o->throttled && !n->throttled) {
+			prio_status_stamp(when(s->throttle_end_ns, since - PRIO_THROTTLE_RECENT_NS,
+				   now), out);
 			fprintf(out, "group '%s' no longer %sthrottled\n",
 				n->cfg.name, would);
+		}
 		if (o->link.attached && !n->link.attached)
 			fprintf(out, "group '%s': link detached (cgroup %s "
 				"removed?)\n", n->cfg.name, n->cfg.path);

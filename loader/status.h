@@ -15,6 +15,10 @@ void prio_status_print_json(const struct prio_status *st, const char *where,
 /* --status --json when nothing is attached. */
 void prio_status_print_json_detached(const char *pin_path, FILE *out);
 
+/* "[SECONDS.mmm] ", the time of an event (CLOCK_MONOTONIC ns): the
+ * prefix of --foreground's lines. */
+void prio_status_stamp(uint64_t ns, FILE *out);
+
 /* One line per change from old to new (--foreground). */
 void prio_status_print_changes(const struct prio_status *old,
 			       const struct prio_status *new, FILE *out);

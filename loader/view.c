@@ -99,6 +99,7 @@ static int read_rodata(struct prio_view *v, int fd, const char *pin_path,
 		v->n_groups = ro->prio_nr_groups;
 		v->dry_run = ro->dry_run;
 		v->source = ro->prio_source;
+		v->backend = ro->prio_backend;
 		memcpy(v->groups, ro->prio_groups, sizeof(v->groups));
 	}
 	free(value);
@@ -219,7 +220,7 @@ void prio_view_live_groups(const struct prio_view *v,
 		ret[i] = v->groups[i];
 		if (!(ret[i].link_flags & PRIO_LINK_ATTACHED))
 			continue;
-		if (v->link_fd[i] < 0 ||
+		if (!abi || v->link_fd[i] < 0 ||
 		    abi->link_info(v->link_fd[i], &id, &cgroup_id, &map_id) < 0 ||
 		    !cgroup_id || !map_id)
 			ret[i].link_flags = 0;
@@ -281,7 +282,7 @@ static void read_link(const struct prio_view *v,
 	if (v->link_fd[i] < 0)
 		return;
 	ret->present = true;
-	if (abi->link_info(v->link_fd[i], &ret->id, &ret->cgroup_id, &map_id) < 0)
+	if (!abi || abi->link_info(v->link_fd[i], &ret->id, &ret->cgroup_id, &map_id) < 0)
 		return;
 	ret->attached = ret->cgroup_id != 0 && map_id != 0;
 }
@@ -317,6 +318,7 @@ int prio_view_read(const struct prio_view *v, const struct prio_attach_abi *abi,
 			       g->state.throttled_by < v->n_groups;
 	}
 	st->source = v->source;
+	st->backend = v->backend;
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
 		st->watch_link_id[w] = link_id(v->watch_fd[w]);
 	return read_counters(v, st);

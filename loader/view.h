@@ -25,6 +25,7 @@ struct prio_view {
 	uint32_t n_groups;
 	bool dry_run;
 	uint32_t source;		/* enum prio_source */
+	uint32_t backend;		/* enum prio_backend */
 	struct prio_group_cfg groups[PRIO_MAX_GROUPS];
 };
 
@@ -65,6 +66,9 @@ struct prio_group_status {
 	uint64_t stats[PRIO_NR_STATS];	/* summed over CPUs */
 	bool pressed;			/* pressure holds at now_ns */
 	bool throttled;			/* a penalty (or would-be one) lately */
+	/* mode memory.high, from the state file of --foreground */
+	bool high_lowered;
+	uint64_t high_original, high_written;	/* UINT64_MAX: "max" */
 };
 
 struct prio_status {
@@ -74,7 +78,10 @@ struct prio_status {
 	struct prio_group_status groups[PRIO_MAX_GROUPS];
 	uint64_t gstats[PRIO_NR_GSTATS];
 	uint32_t source;		/* enum prio_source */
+	uint32_t backend;		/* enum prio_backend */
 	uint32_t watch_link_id[PRIO_NR_WATCH];	/* 0 if none */
+	long owner_pid;			/* mode memory.high: --foreground's pid */
+	bool owner_alive;
 };
 
 /* "Throttled" means a penalty within this long before the snapshot. */

@@ -49,7 +49,9 @@
  *   most penalty_max_pages); the kernel then lowers the memcg's memory.high
  *   by that much and throttles it.  It returns 0, stock behaviour,
  *   otherwise.  With dry_run set it records the throttle it would have
- *   made and returns 0.
+ *   made and returns 0.  Without the hook (mode memory.high, prio_backend)
+ *   the struct_ops is not loaded: the loader reads group_state and lowers
+ *   the lower groups' memory.high itself (loader/highctl.c).
  *
  * Example:
  *
@@ -111,6 +113,7 @@ struct memcg_bpf_ops___prio {
 const volatile struct prio_group_cfg prio_groups[PRIO_MAX_GROUPS];
 const volatile __u32 prio_nr_groups;
 const volatile __u32 prio_source;	/* enum prio_source, for --status */
+const volatile __u32 prio_backend;	/* enum prio_backend, for --status */
 const volatile bool dry_run;
 
 /* include/linux/swap.h and include/linux/sched.h: not in BTF. */
@@ -296,6 +299,8 @@ static void pressure_on(struct prio_group_state *st, struct prio_domain_state *d
 {
 	__u64 until = now + (__u64)cfg->hold_ms * PRIO_NS_PER_MS;
 
+	if (st->pressured_until_ns <= now)
+		st->pressure_onset_ns = now;
 	__sync_fetch_and_add(&st->pressure_ns,
 			     prio_pressure_extension(st->pressured_until_ns, now, until));
 	d->pressured_until_ns = until;
@@ -585,6 +590,8 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 			mine->throttled_domain = d->cgroup_id;
 			mine->throttled_cause = d->cause;
 			mine->last_throttled_ns = now;
+			if (mine->throttle_onset_ns <= mine->throttle_end_ns)
+				mine->throttle_onset_ns = now;
 		}
 		if (dry_run) {
 			stat_add(group, PRIO_STAT_DRY_RUN_THROTTLED, 1);
@@ -600,6 +607,9 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 		stat_add(group, PRIO_STAT_NOT_IN_DOMAIN, 1);
 	else
 		gstat_inc(PRIO_GSTAT_HOOK_UNPRESSED);
+	mine = bpf_map_lookup_elem(&group_state, &group);
+	if (mine && mine->throttle_onset_ns > mine->throttle_end_ns)
+		mine->throttle_end_ns = now;
 	return 0;
 }
 

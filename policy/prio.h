@@ -43,6 +43,12 @@ enum prio_cause {
 	PRIO_NR_CAUSES,
 };
 
+/* How lower groups are throttled (rodata "prio_mode", for --status). */
+enum prio_backend {
+	PRIO_BACKEND_HOOK,		/* memcg_bpf_ops: the kernel asks this policy */
+	PRIO_BACKEND_MEMORY_HIGH,	/* memcg-prio lowers memory.high itself */
+};
+
 enum prio_trigger {
 	PRIO_TRIGGER_LEVEL,	/* vmpressure level over window_pages scans */
 	PRIO_TRIGGER_SCAN,	/* scan_threshold_pages within window_ms */
@@ -72,6 +78,8 @@ struct prio_group_cfg {
  */
 #define PRIO_LINK_ATTACHED	(1u << 0)	/* a link on the group's cgroup */
 #define PRIO_LINK_OVERRIDE	(1u << 1)	/* ... with BPF_F_ALLOW_OVERRIDE */
+#define PRIO_LINK_MEMORY_HIGH	(1u << 2)	/* no link: memcg-prio lowers the
+						 * cgroup's memory.high itself */
 
 /*
  * Pressure of a group in one reclaim domain: the cgroup whose limit the
@@ -98,6 +106,10 @@ struct prio_group_state {
 	__u64 pressure_ns;		/* total time under pressure, any domain */
 	__u64 last_throttled_ns;	/* last penalty reported for this group */
 	__u64 throttled_domain;		/* cgroup id of the domain of that penalty */
+	__u64 pressure_onset_ns;	/* start of the latest pressure, any domain */
+	__u64 throttle_onset_ns;	/* first penalty of the latest throttling */
+	__u64 throttle_end_ns;		/* ... and the first hook call after it that
+					 * found nobody above pressed */
 	__u32 throttled_by;		/* group whose pressure throttled us last */
 	__u32 throttled_cause;		/* enum prio_cause of that domain */
 };
