@@ -2,9 +2,10 @@
 #
 # bench/protection.gp - the samples of bench/protection as one PNG: a
 # panel per shape (column) and scenario (row), "high" and "low" over time.
-# Solid: CPU seconds per second of the group's cgroup (cpu.stat usage_usec),
-# a throughput proxy for the CPU-bound stressor, since stress-ng 0.15
-# reports no per-interval ops; dashed: memory.current (MiB, right axis).
+# Solid: user CPU seconds per second of the group's cgroup (cpu.stat
+# user_usec), a throughput proxy for the CPU-bound stressor, since stress-ng
+# 0.15 reports no per-interval ops (reclaim, faults and swap are system
+# time, left out); dashed: memory.current (MiB, right axis).
 #
 # Usage: gnuplot -c bench/protection.gp SAMPLES.csv OUT.png [MEMTOTAL_MIB [SECONDS]]
 # (SECONDS, each run's length, is marked by a dotted line)
@@ -35,9 +36,9 @@ set output png
 set datafile separator ","
 
 set multiplot layout 9, 2 columnsfirst \
-	title "bench/protection: CPU s/s per group (solid; throughput proxy: cpu.stat usage\\_usec, the stressor is CPU-bound) and memory.current (dashed, MiB, right axis), every 0.5 s"
+	title "bench/protection: user CPU s/s per group (solid; a throughput proxy: cpu.stat user\\_usec, the stressor is CPU-bound) and memory.current (dashed, MiB, right axis), every 0.5 s"
 set xlabel "s"
-set ylabel "CPU s/s"
+set ylabel "user CPU s/s"
 set yrange [0:2.2]
 set xrange [0:*]
 set y2range [0:mem_mib]
