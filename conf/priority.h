@@ -58,6 +58,10 @@ struct prio_group {
 	uint32_t penalty_pages;         /* pages over memory.high when throttled */
 	uint32_t penalty_max_pages;     /* >= penalty_pages */
 	bool penalty_scaling;
+	uint32_t throttle_max_ms;       /* longest continuous throttling */
+	uint32_t throttle_max_share;    /* % of throttle_window_ms throttled */
+	uint32_t throttle_window_ms;
+	uint32_t relief_ms;             /* no throttling after a bound is hit */
 };
 
 struct prio_config {

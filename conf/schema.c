@@ -101,6 +101,29 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		.type = PRIO_TYPE_BOOL, .def = "false",
 		.doc = "Scale the penalty by how hard the group under pressure "
 		       "is pressed, up to penalty_max_pages." },
+	[PRIO_KEY_THROTTLE_MAX_MS] = { GROUP(throttle_max_ms),
+		.type = PRIO_TYPE_U32, .def = "30000", .min = 100,
+		.max = 3600000,
+		.doc = "No starvation: throttling of this group that lasts this "
+		       "many milliseconds without a break (gaps of up to 3 s, "
+		       "longer than a throttled task's longest sleep, do not "
+		       "count) ends in relief_ms of relief, however long the "
+		       "pressure above lasts." },
+	[PRIO_KEY_THROTTLE_MAX_SHARE] = { GROUP(throttle_max_share),
+		.type = PRIO_TYPE_U32, .def = "90", .min = 1, .max = 100,
+		.doc = "No starvation: once this group has been throttled for "
+		       "this percentage of a throttle_window_ms window, it gets "
+		       "relief_ms of relief. 100 turns this bound off." },
+	[PRIO_KEY_THROTTLE_WINDOW_MS] = { GROUP(throttle_window_ms),
+		.type = PRIO_TYPE_U32, .def = "60000", .min = 100,
+		.max = 3600000,
+		.doc = "The window of throttle_max_share, in milliseconds; a "
+		       "new one starts when it is over." },
+	[PRIO_KEY_RELIEF_MS] = { GROUP(relief_ms),
+		.type = PRIO_TYPE_U32, .def = "5000", .min = 100,
+		.max = 3600000,
+		.doc = "How long a group is not throttled after it hit "
+		       "throttle_max_ms or throttle_max_share." },
 };
 
 /* The name of value v of an enum whose names are listed in names. */

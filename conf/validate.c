@@ -46,6 +46,11 @@ static int check_group(struct prio_config *c, uint32_t i,
 					    prio_schema[k].name);
 	}
 	make_relative(c->cgroup_root, g->path);
+	if (!*g->path)
+		return config_error(c, lines[PRIO_KEY_PATH], "group '%s': path "
+				    "'/' is the cgroup2 root itself, which "
+				    "memcg-prio may not throttle: name a cgroup "
+				    "below cgroup_root", g->name);
 
 	if (g->penalty_pages > g->penalty_max_pages) {
 		line = lines[PRIO_KEY_PENALTY_PAGES];

@@ -241,7 +241,7 @@ int prio_cmd_attach(const struct prio_args *a)
 	struct prio_ctx ctx;
 	int r;
 
-	r = prio_need_root("--attach");
+	r = prio_need_privileges("--attach");
 	if (r == PRIO_EXIT_OK)
 		r = prio_ctx_init(&ctx, a);
 	if (r != PRIO_EXIT_OK)

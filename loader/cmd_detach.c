@@ -179,7 +179,7 @@ int prio_cmd_detach(const struct prio_args *a)
 	char new_dir[PATH_MAX];
 	int r;
 
-	r = prio_need_root("--detach");
+	r = prio_need_privileges("--detach");
 	if (r == PRIO_EXIT_OK)
 		r = prio_ctx_init(&ctx, a);
 	if (r != PRIO_EXIT_OK)

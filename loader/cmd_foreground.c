@@ -159,7 +159,7 @@ int prio_cmd_foreground(const struct prio_args *a)
 	struct prio_ctx ctx;
 	int r;
 
-	r = prio_need_root("--foreground");
+	r = prio_need_privileges("--foreground");
 	if (r == PRIO_EXIT_OK)
 		r = prio_ctx_init(&ctx, a);
 	if (r != PRIO_EXIT_OK)

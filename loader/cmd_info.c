@@ -23,7 +23,7 @@ int prio_cmd_status(const struct prio_args *a)
 	struct prio_view v;
 	int r;
 
-	r = prio_need_root("--status");
+	r = prio_need_privileges("--status");
 	if (r == PRIO_EXIT_OK)
 		r = prio_ctx_init(&ctx, a);
 	if (r != PRIO_EXIT_OK)
@@ -143,7 +143,9 @@ int prio_cmd_check(const struct prio_args *a)
 	r = prio_ctx_init(&ctx, a);
 	if (r != PRIO_EXIT_OK)
 		return r;
-	r = prio_ctx_load_config(&ctx);
+	r = prio_ctx_trust_config(&ctx);
+	if (r == PRIO_EXIT_OK)
+		r = prio_ctx_load_config(&ctx);
 	if (r != PRIO_EXIT_OK)
 		goto out;
 	snprintf(ctx.pin_path, sizeof(ctx.pin_path), "%s",

@@ -38,8 +38,11 @@ int prio_cmd_dump_config(const struct prio_args *a);
 
 /* Shared steps (common.c). */
 
-/* Fail unless root; what names the command. */
-int prio_need_root(const char *what);
+/*
+ * Fail, naming the missing capabilities, unless this process has
+ * CAP_SYS_ADMIN, CAP_BPF and CAP_PERFMON; what names the command.
+ */
+int prio_need_privileges(const char *what);
 
 /*
  * ctx for args a; free with prio_ctx_free(), which also removes the cgroups
@@ -50,6 +53,9 @@ void prio_ctx_free(struct prio_ctx *ctx);
 
 /* Load the config file (a->config or the default); logs the error. */
 int prio_ctx_load_config(struct prio_ctx *ctx);
+
+/* Refuse a config file that others than root could change; logs. */
+int prio_ctx_trust_config(struct prio_ctx *ctx);
 
 /* ctx->pin_path: --pin-path, else the config's, else the default. */
 int prio_ctx_pin_path(struct prio_ctx *ctx);

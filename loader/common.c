@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdbool.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,14 +12,53 @@
 #include "highctl.h"
 #include "log.h"
 #include "pins.h"
+#include "trust.h"
 #include "view.h"
 
-int prio_need_root(const char *what)
+/* include/uapi/linux/capability.h, for headers older than 5.8 */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON	38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF		39
+#endif
+
+/* Is capability cap in this process's effective set? */
+static bool has_cap(int cap)
 {
-	if (geteuid() == 0)
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+int prio_need_privileges(const char *what)
+{
+	static const struct {
+		int cap;
+		const char *name, *why;
+	} caps[] = {
+		{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN", "struct_ops and cgroups" },
+		{ CAP_BPF, "CAP_BPF", "BPF programs and maps" },
+		{ CAP_PERFMON, "CAP_PERFMON", "fentry programs" },
+	};
+	char missing[160] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(caps); i++)
+		if (!has_cap(caps[i].cap) && used < sizeof(missing))
+			used += (size_t)snprintf(missing + used,
+						 sizeof(missing) - used,
+						 "%s%s (%s)", used ? ", " : "",
+						 caps[i].name, caps[i].why);
+	if (!used)
 		return PRIO_EXIT_OK;
-	log_err("%s needs root (it loads BPF programs and writes under "
-		"/sys/fs/bpf)", what);
+	log_err("%s needs root's privileges; this process lacks %s", what,
+		missing);
 	return PRIO_EXIT_FAILURE;
 }
 
@@ -106,11 +148,22 @@ int prio_ctx_probe_for_load(struct prio_ctx *ctx)
 	return PRIO_EXIT_UNSUPPORTED;
 }
 
+int prio_ctx_trust_config(struct prio_ctx *ctx)
+{
+	if (prio_config_trusted(ctx->config_file, ctx->err,
+				sizeof(ctx->err)) == 0)
+		return PRIO_EXIT_OK;
+	log_err("%s", ctx->err);
+	return PRIO_EXIT_FAILURE;
+}
+
 int prio_ctx_prepare(struct prio_ctx *ctx)
 {
 	int r;
 
-	r = prio_ctx_load_config(ctx);
+	r = prio_ctx_trust_config(ctx);
+	if (r == PRIO_EXIT_OK)
+		r = prio_ctx_load_config(ctx);
 	if (r != PRIO_EXIT_OK)
 		return r;
 	snprintf(ctx->pin_path, sizeof(ctx->pin_path), "%s",

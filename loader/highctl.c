@@ -322,6 +322,7 @@ int prio_highctl_init(struct prio_highctl *h, const char *state_file,
 		      const char *cgroup_root, bool dry_run, char *err,
 		      size_t errlen)
 {
+	char file[PATH_MAX];
 	int r;
 
 	memset(h, 0, sizeof(*h));
@@ -333,6 +334,13 @@ int prio_highctl_init(struct prio_highctl *h, const char *state_file,
 	for (uint32_t i = 0; i < n; i++) {
 		if (!(cfg[i].link_flags & PRIO_LINK_MEMORY_HIGH))
 			continue;
+		if (prio_path_join(file, sizeof(file), cfg[i].path,
+				   "memory.high") < 0 ||
+		    faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) < 0)
+			return prio_fail(err, errlen, -errno, "group '%s': "
+					 "cannot write %s/memory.high: %s",
+					 cfg[i].name, cfg[i].path,
+					 strerror(errno));
 		r = find_ancestors(&h->g[i], cfg[i].path, cgroup_root);
 		if (r < 0)
 			return prio_fail(err, errlen, r, "group '%s': cannot "
@@ -416,6 +424,35 @@ static int lower(struct prio_highctl *h, uint32_t i, uint64_t target)
 	return r;
 }
 
+static int restore(struct prio_highctl *h, uint32_t i,
+		   const struct prio_status *st, FILE *out);
+
+/* No starvation: group i reached a bound or is under relief: restore. */
+static bool spared(struct prio_highctl *h, uint32_t i,
+		   const struct prio_status *st, FILE *out)
+{
+	const struct prio_group_cfg *c = &h->cfg[i];
+	uint32_t v = prio_bound_check(c, &h->g[i].bound, st->now_ns);
+
+	if (v == PRIO_BOUND_OK)
+		return false;
+	if (v != PRIO_BOUND_RELIEF) {
+		stamp(st, out);
+		if (v == PRIO_BOUND_HIT_CONTINUOUS)
+			fprintf(out, "group '%s' gets %u ms of relief: throttled "
+				"for %u ms without a break (throttle_max_ms)\n",
+				c->name, c->relief_ms, c->throttle_max_ms);
+		else
+			fprintf(out, "group '%s' gets %u ms of relief: throttled "
+				"for %u %% of %u ms (throttle_max_share)\n",
+				c->name, c->relief_ms, c->throttle_max_share,
+				c->throttle_window_ms);
+	}
+	if (h->g[i].lowered)
+		restore(h, i, st, out);
+	return true;
+}
+
 static void throttle(struct prio_highctl *h, uint32_t i, uint32_t by,
 		     const struct prio_domain_state *d,
 		     const struct prio_status *st, FILE *out)
@@ -425,6 +462,8 @@ static void throttle(struct prio_highctl *h, uint32_t i, uint32_t by,
 	char domain[PRIO_PATH_LEN + 64], was[32];
 	int r;
 
+	if (spared(h, i, st, out))
+		return;
 	if (read_u64_file(h->cfg[i].path, "memory.high", &cur) < 0 ||
 	    read_u64_file(h->cfg[i].path, "memory.current", &usage) < 0)
 		return;

@@ -39,6 +39,7 @@ struct prio_highctl_group {
 	uint64_t written, prev;		/* the last value we wrote, and the one
 					 * before it (a crash may fall between) */
 	uint32_t by;			/* the group that pressed */
+	struct prio_bound bound;	/* no starvation, as the hook keeps it */
 	uint32_t n_ancestors;
 	uint64_t ancestors[PRIO_MAX_DEPTH + 1];	/* cgroup ids, itself first */
 };

@@ -1,10 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "policy.h"
 #include "util.h"
+
+/*
+ * Is path, symlinks resolved, a directory strictly below root on root's
+ * file system?  0 or -EXDEV with a message.
+ */
+static int check_inside(const char *name, const char *path, const char *root,
+			char *err, size_t errlen)
+{
+	char real[PATH_MAX], real_root[PATH_MAX];
+	struct stat st, st_root;
+	size_t n;
+
+	if (!realpath(path, real) || !realpath(root, real_root) ||
+	    stat(real, &st) < 0 || stat(real_root, &st_root) < 0)
+		return prio_fail(err, errlen, -errno, "group '%s': cgroup %s: "
+				 "%s", name, path, strerror(errno));
+	n = strlen(real_root);
+	if (n == 1)
+		n = 0;		/* root "/": every "/x" is below it */
+	if (strncmp(real, real_root, n) || real[n] != '/' || !real[n + 1] ||
+	    st.st_dev != st_root.st_dev)
+		return prio_fail(err, errlen, -EXDEV, "group '%s': cgroup %s is "
+				 "%s, not a cgroup below cgroup_root %s", name,
+				 path, real, real_root);
+	return 0;
+}
 
 static int resolve_group(const struct prio_config *c, const char *root,
 			 uint32_t conf_index, struct prio_plan_group *ret,
@@ -23,6 +51,8 @@ static int resolve_group(const struct prio_config *c, const char *root,
 	if (!S_ISDIR(st.st_mode))
 		return prio_fail(err, errlen, -ENOTDIR, "group '%s': cgroup "
 				 "%s is not a directory", g->name, ret->path);
+	if (check_inside(g->name, ret->path, root, err, errlen) < 0)
+		return -EXDEV;
 	ret->conf_index = conf_index;
 	ret->cgroup_id = st.st_ino;
 	return 0;
@@ -138,6 +168,10 @@ void prio_plan_group_cfg(const struct prio_config *c,
 	cfg.penalty_pages = g->penalty_pages;
 	cfg.penalty_max_pages = g->penalty_max_pages;
 	cfg.penalty_scaling = g->penalty_scaling;
+	cfg.throttle_max_ms = g->throttle_max_ms;
+	cfg.throttle_max_share = g->throttle_max_share;
+	cfg.throttle_window_ms = g->throttle_window_ms;
+	cfg.relief_ms = g->relief_ms;
 	cfg.link_flags = (pg->attach ? PRIO_LINK_ATTACHED : 0) |
 			 (pg->allow_override ? PRIO_LINK_OVERRIDE : 0);
 	snprintf(cfg.name, sizeof(cfg.name), "%s", g->name);

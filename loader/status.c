@@ -4,15 +4,16 @@
 #include <string.h>
 
 #include "highctl.h"
+#include "priority.h"
 #include "probe.h"
 #include "status.h"
 #include "util.h"
 
-static const char *const level_names[] = { "low", "medium", "critical" };
-
 static const char *level_name(uint32_t level)
 {
-	return level < ARRAY_SIZE(level_names) ? level_names[level] : "?";
+	const char *name = prio_level_to_string((enum prio_level)level);
+
+	return name ? name : "?";
 }
 
 static uint64_t ms(uint64_t ns)
@@ -118,6 +119,32 @@ static void text_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 		s[PRIO_STAT_IGNORED_OWN], s[PRIO_STAT_IGNORED_POLICY]);
 }
 
+static const char *bound_name(uint32_t reason)
+{
+	return reason == PRIO_BOUND_HIT_SHARE ? "throttle_max_share" :
+	       reason == PRIO_BOUND_HIT_CONTINUOUS ? "throttle_max_ms" : NULL;
+}
+
+/* No starvation: the bounds hit, and the relief now. */
+static void text_relief(const struct prio_status *st,
+			const struct prio_group_status *g, FILE *out)
+{
+	const struct prio_bound *b = &g->state.bound;
+	const uint64_t *s = g->stats;
+
+	if (!s[PRIO_STAT_BOUND_CONTINUOUS] && !s[PRIO_STAT_BOUND_SHARE])
+		return;
+	fputs("  relief:     ", out);
+	if (b->relief_until_ns > st->now_ns)
+		fprintf(out, "now, for %" PRIu64 " ms more (%s); ",
+			ms(b->relief_until_ns - st->now_ns),
+			bound_name(b->last_reason));
+	fprintf(out, "%" PRIu64 " times after throttle_max_ms, %" PRIu64
+		" after throttle_max_share; %" PRIu64 " charges spared\n",
+		s[PRIO_STAT_BOUND_CONTINUOUS], s[PRIO_STAT_BOUND_SHARE],
+		s[PRIO_STAT_SPARED]);
+}
+
 static void text_throttle(const struct prio_status *st,
 			  const struct prio_group_status *g, FILE *out)
 {
@@ -157,6 +184,7 @@ static void text_throttle(const struct prio_status *st,
 		fprintf(out, "              %" PRIu64 " charges left alone: the "
 			"pressure above was in domains without this cgroup\n",
 			s[PRIO_STAT_NOT_IN_DOMAIN]);
+	text_relief(st, g, out);
 }
 
 static void throttle_domain(const struct prio_status *st,
@@ -290,6 +318,23 @@ static void json_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 	fputs("]}", out);
 }
 
+static void json_relief(const struct prio_status *st,
+			const struct prio_group_status *g, FILE *out)
+{
+	const struct prio_bound *b = &g->state.bound;
+	const char *reason = bound_name(b->last_reason);
+	bool now = b->relief_until_ns > st->now_ns;
+
+	fprintf(out, ",\"relief\":{\"now\":%s,\"remaining_ms\":%" PRIu64
+		",\"last_reason\":", now ? "true" : "false",
+		now ? ms(b->relief_until_ns - st->now_ns) : 0);
+	if (reason)
+		json_str(reason, out);
+	else
+		fputs("null", out);
+	fputc('}', out);
+}
+
 static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 {
 	const struct prio_group_status *g = &st->groups[i];
@@ -314,6 +359,7 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 	} else {
 		fputs("null", out);
 	}
+	json_relief(st, g, out);
 	fputs(",\"throttled\":", out);
 	if (g->state.last_throttled_ns) {
 		throttle_domain(st, g, name, sizeof(name));

@@ -34,6 +34,9 @@ const char *const prio_stat_names[PRIO_NR_STATS] = {
 	[PRIO_STAT_IGNORED_POLICY] = "ignored_policy",
 	[PRIO_STAT_NOT_IN_DOMAIN] = "pressed_elsewhere",
 	[PRIO_STAT_DOMAIN_EVICTIONS] = "domain_evictions",
+	[PRIO_STAT_BOUND_CONTINUOUS] = "reliefs_continuous",
+	[PRIO_STAT_BOUND_SHARE] = "reliefs_share",
+	[PRIO_STAT_SPARED] = "charges_spared",
 };
 
 const char *const prio_gstat_names[PRIO_NR_GSTATS] = {

@@ -69,6 +69,10 @@
  * over memory.high.  "backup" is outside "work" and is left alone.  If
  * api hits a memory.max of its own, "web" is not pressed at all.
  *
+ * - No starvation: a group throttled for throttle_max_ms without a break,
+ *   or for throttle_max_share of a throttle_window_ms window, gets
+ *   relief_ms without throttling (prio_bound_check()).
+ *
  * Invariants: groups are sorted by decreasing priority in prio_groups, so
  * the hook stops at the first group not above its own; group indexes are
  * below prio_nr_groups; cgroup ids are never reused, so the cgroup-to-group
@@ -550,9 +554,30 @@ static struct prio_domain_state *pressing_domain(struct prio_group_state *st,
 	return NULL;
 }
 
+/*
+ * No starvation: is @group, about to be throttled, under relief, or did it
+ * just reach a bound (throttle_max_ms, throttle_max_share)?  Then its
+ * throttling ends here.
+ */
+static bool spared(const struct prio_group_cfg *cfg, __u32 group,
+		   struct prio_group_state *mine, __u64 now)
+{
+	__u32 v = prio_bound_check(cfg, &mine->bound, now);
+
+	if (v == PRIO_BOUND_OK)
+		return false;
+	stat_add(group, v == PRIO_BOUND_RELIEF ? PRIO_STAT_SPARED :
+			v == PRIO_BOUND_HIT_SHARE ? PRIO_STAT_BOUND_SHARE :
+			PRIO_STAT_BOUND_CONTINUOUS, 1);
+	if (mine->throttle_onset_ns > mine->throttle_end_ns)
+		mine->throttle_end_ns = now;
+	return true;
+}
+
 SEC("struct_ops/memcg_nr_pages_over_high")
 unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 {
+	const struct prio_group_cfg *cfg;
 	struct prio_group_state *mine, *st;
 	struct prio_domain_state *d;
 	bool elsewhere = false;
@@ -583,8 +608,13 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 			continue;
 		}
 
-		pages = prio_penalty_pages(group_cfg(group), d->severity);
+		/* The cfg pointer before the lookup spills group: the verifier
+		 * would no longer know its bound. */
+		cfg = group_cfg(group);
+		pages = prio_penalty_pages(cfg, d->severity);
 		mine = bpf_map_lookup_elem(&group_state, &group);
+		if (mine && spared(cfg, group, mine, now))
+			return 0;
 		if (mine) {
 			mine->throttled_by = i;
 			mine->throttled_domain = d->cgroup_id;

@@ -67,6 +67,10 @@ struct prio_group_cfg {
 	__u32 penalty_pages;
 	__u32 penalty_max_pages;
 	__u32 penalty_scaling;		/* bool */
+	__u32 throttle_max_ms;		/* starvation bounds, see struct prio_bound */
+	__u32 throttle_max_share;	/* percent */
+	__u32 throttle_window_ms;
+	__u32 relief_ms;
 	__u32 link_flags;		/* PRIO_LINK_*: loader bookkeeping */
 	char name[PRIO_NAME_LEN];
 	char path[PRIO_PATH_LEN];	/* absolute cgroup directory */
@@ -99,6 +103,29 @@ struct prio_domain_state {
 	__u32 severity;			/* scale factor of the last pressured window */
 };
 
+/*
+ * No starvation: how long a group has been throttled, continuously and in
+ * the current window, and its relief (policy/prio_math.h,
+ * prio_bound_check()).  Kept by the hook, or by the loader in mode
+ * memory.high.
+ */
+struct prio_bound {
+	__u64 episode_start_ns;		/* 0: not throttled now */
+	__u64 last_ns;			/* the last throttle */
+	__u64 window_start_ns;
+	__u64 window_throttled_ns;
+	__u64 relief_until_ns;
+	__u32 last_reason;		/* enum prio_bound_verdict of the last hit */
+	__u32 pad;
+};
+
+enum prio_bound_verdict {
+	PRIO_BOUND_OK,			/* throttle */
+	PRIO_BOUND_RELIEF,		/* relief holds: do not */
+	PRIO_BOUND_HIT_CONTINUOUS,	/* throttle_max_ms reached: relief */
+	PRIO_BOUND_HIT_SHARE,		/* throttle_max_share reached: relief */
+};
+
 /* Values of the "state" array map: pressure state of each group. */
 struct prio_group_state {
 	struct prio_domain_state domains[PRIO_MAX_DOMAINS];
@@ -112,6 +139,7 @@ struct prio_group_state {
 					 * found nobody above pressed */
 	__u32 throttled_by;		/* group whose pressure throttled us last */
 	__u32 throttled_cause;		/* enum prio_cause of that domain */
+	struct prio_bound bound;
 };
 
 /* Per-group counters, per-CPU array indexed by group * PRIO_NR_STATS + stat. */
@@ -129,6 +157,9 @@ enum prio_stat {
 	PRIO_STAT_IGNORED_POLICY,	/* ... for the level the policy lowered */
 	PRIO_STAT_NOT_IN_DOMAIN,	/* hook calls: pressure above, other domain */
 	PRIO_STAT_DOMAIN_EVICTIONS,	/* domain slots taken while still in use */
+	PRIO_STAT_BOUND_CONTINUOUS,	/* reliefs: throttle_max_ms reached */
+	PRIO_STAT_BOUND_SHARE,		/* reliefs: throttle_max_share reached */
+	PRIO_STAT_SPARED,		/* hook calls under relief: no penalty */
 	PRIO_NR_STATS,
 };
 

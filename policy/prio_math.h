@@ -92,4 +92,47 @@ static inline __u64 prio_pressure_extension(__u64 old_until_ns, __u64 now_ns,
 	return new_until_ns > from ? new_until_ns - from : 0;
 }
 
+/*
+ * Throttles closer than this belong to one continuous throttling: longer
+ * than the longest sleep a throttled task gets for being over memory.high
+ * (MEMCG_MAX_HIGH_DELAY_JIFFIES, 2 s), between which it cannot charge.
+ */
+#define PRIO_BOUND_GAP_NS	(3000 * PRIO_NS_PER_MS)
+
+/*
+ * A group is about to be throttled at now_ns: account it in b and say
+ * whether it may be (PRIO_BOUND_OK), is under relief, or hit a bound just
+ * now (and gets relief_ms from now on).
+ */
+static inline __u32 prio_bound_check(const struct prio_group_cfg *cfg,
+				     struct prio_bound *b, __u64 now_ns)
+{
+	__u64 window = (__u64)cfg->throttle_window_ms * PRIO_NS_PER_MS;
+	__u32 hit = PRIO_BOUND_OK;
+
+	if (now_ns < b->relief_until_ns)
+		return PRIO_BOUND_RELIEF;
+	if (now_ns - b->window_start_ns >= window) {
+		b->window_start_ns = now_ns;
+		b->window_throttled_ns = 0;
+	}
+	if (b->episode_start_ns && now_ns - b->last_ns <= PRIO_BOUND_GAP_NS)
+		b->window_throttled_ns += now_ns - b->last_ns;
+	else
+		b->episode_start_ns = now_ns;
+	b->last_ns = now_ns;
+	if (now_ns - b->episode_start_ns >=
+	    (__u64)cfg->throttle_max_ms * PRIO_NS_PER_MS)
+		hit = PRIO_BOUND_HIT_CONTINUOUS;
+	else if (cfg->throttle_max_share < 100 &&
+		 b->window_throttled_ns * 100 >= cfg->throttle_max_share * window)
+		hit = PRIO_BOUND_HIT_SHARE;
+	if (hit == PRIO_BOUND_OK)
+		return hit;
+	b->relief_until_ns = now_ns + (__u64)cfg->relief_ms * PRIO_NS_PER_MS;
+	b->episode_start_ns = 0;
+	b->last_reason = hit;
+	return hit;
+}
+
 #endif

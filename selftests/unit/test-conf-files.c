@@ -257,7 +257,7 @@ static void test_good_full_fields(void **state)
 
 	g = &c.groups[2];
 	assert_string_equal(g->name, "everything");
-	assert_string_equal(g->path, "");
+	assert_string_equal(g->path, "everything");
 	assert_int_equal(g->priority, 50);
 }
 

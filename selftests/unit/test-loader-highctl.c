@@ -112,6 +112,10 @@ static void group(struct fixture *f, int i, const char *name, const char *rel,
 	c->priority = priority;
 	c->penalty_pages = 1024;	/* 4 MiB */
 	c->penalty_max_pages = 16384;
+	c->throttle_max_ms = 30000;
+	c->throttle_max_share = 100;
+	c->throttle_window_ms = 60000;
+	c->relief_ms = 5000;
 	c->link_flags = lowered ? PRIO_LINK_MEMORY_HIGH : 0;
 	f->st.groups[i].cfg = *c;
 }

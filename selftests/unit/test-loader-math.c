@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -124,6 +125,79 @@ static void test_pressure_extension(void **state)
 	assert_int_equal(prio_pressure_extension(0, 0, 0), 0);
 }
 
+#define MS PRIO_NS_PER_MS
+
+/* Throttle every 100 ms from t (ms) for n times; the verdicts' counts. */
+static void throttle_every_100ms(const struct prio_group_cfg *cfg,
+				 struct prio_bound *b, __u64 t, int n,
+				 int counts[4])
+{
+	for (int i = 0; i < n; i++)
+		counts[prio_bound_check(cfg, b, (t + 100 * (__u64)i) * MS)]++;
+}
+
+static void test_bound_continuous(void **state)
+{
+	struct prio_group_cfg cfg = { .throttle_max_ms = 1000,
+				      .throttle_max_share = 100,
+				      .throttle_window_ms = 60000,
+				      .relief_ms = 500 };
+	struct prio_bound b = { 0 };
+	int c[4] = { 0 };
+
+	(void)state;
+	/* 1000..1900: ten throttles, the episode is 900 ms long. */
+	throttle_every_100ms(&cfg, &b, 1000, 10, c);
+	assert_int_equal(c[PRIO_BOUND_OK], 10);
+	/* At 2000 it reaches 1000 ms: relief until 2500. */
+	assert_int_equal(prio_bound_check(&cfg, &b, 2000 * MS),
+			 PRIO_BOUND_HIT_CONTINUOUS);
+	assert_int_equal(b.last_reason, PRIO_BOUND_HIT_CONTINUOUS);
+	assert_int_equal(prio_bound_check(&cfg, &b, 2100 * MS), PRIO_BOUND_RELIEF);
+	assert_int_equal(prio_bound_check(&cfg, &b, 2499 * MS), PRIO_BOUND_RELIEF);
+	/* After the relief a new episode starts. */
+	assert_int_equal(prio_bound_check(&cfg, &b, 2500 * MS), PRIO_BOUND_OK);
+	assert_int_equal(b.episode_start_ns, 2500 * MS);
+	/* A break longer than 3 s ends an episode: never a hit. */
+	memset(c, 0, sizeof(c));
+	throttle_every_100ms(&cfg, &b, 2600, 9, c);
+	throttle_every_100ms(&cfg, &b, 6500, 9, c);
+	assert_int_equal(c[PRIO_BOUND_OK], 18);
+	/* A shorter one (a throttled task sleeps up to 2 s) does not. */
+	assert_int_equal(prio_bound_check(&cfg, &b, 9300 * MS),
+			 PRIO_BOUND_HIT_CONTINUOUS);
+}
+
+static void test_bound_share(void **state)
+{
+	struct prio_group_cfg cfg = { .throttle_max_ms = 60000,
+				      .throttle_max_share = 40,
+				      .throttle_window_ms = 10000,
+				      .relief_ms = 500 };
+	struct prio_bound b = { .window_start_ns = 1000 * MS };
+	int c[4] = { 0 };
+
+	(void)state;
+	/* 1000..2800 throttled (1800 ms counted), a break of 3.2 s (not
+	 * counted), 6000..8100 (2100 more): the 4000 ms of 40 % are reached
+	 * at 8200. */
+	throttle_every_100ms(&cfg, &b, 1000, 19, c);
+	throttle_every_100ms(&cfg, &b, 6000, 22, c);
+	assert_int_equal(c[PRIO_BOUND_OK], 41);
+	assert_int_equal(prio_bound_check(&cfg, &b, 8200 * MS),
+			 PRIO_BOUND_HIT_SHARE);
+	assert_int_equal(prio_bound_check(&cfg, &b, 8600 * MS), PRIO_BOUND_RELIEF);
+	/* A new window from 11000: throttling is allowed again. */
+	assert_int_equal(prio_bound_check(&cfg, &b, 11000 * MS), PRIO_BOUND_OK);
+	assert_int_equal(b.window_throttled_ns, 0);
+	/* throttle_max_share = 100: no share bound at all. */
+	cfg.throttle_max_share = 100;
+	memset(&b, 0, sizeof(b));
+	memset(c, 0, sizeof(c));
+	throttle_every_100ms(&cfg, &b, 1000, 500, c);
+	assert_int_equal(c[PRIO_BOUND_OK], 500);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +208,8 @@ int main(void)
 		cmocka_unit_test(test_window_expired),
 		cmocka_unit_test(test_penalty),
 		cmocka_unit_test(test_pressure_extension),
+		cmocka_unit_test(test_bound_continuous),
+		cmocka_unit_test(test_bound_share),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
  * the .rodata entries; and the re-attach plan against a running policy.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -187,6 +188,37 @@ static void test_missing(void **state)
 	assert_string_equal(err, want);
 }
 
+/* A symlink that leads out of cgroup_root, or back to it, is refused. */
+static void test_outside(void **state)
+{
+	char link[512], want[2048], real[PATH_MAX];
+
+	(void)state;
+	mkdirs("h");
+	snprintf(link, sizeof(link), "%s/out", root);
+	assert_int_equal(symlink("/tmp", link), 0);
+	load("[group.high]\npath = h\npriority = high\n"
+	     "[group.low]\npath = out\npriority = low\n");
+	assert_int_equal(prio_plan_build(&cfg, cfg.cgroup_root, &plan, err,
+					 sizeof(err)), -EXDEV);
+	assert_true(snprintf(want, sizeof(want), "group 'low': cgroup %s/out "
+			     "is /tmp, not a cgroup below cgroup_root %s", root,
+			     root) < (int)sizeof(want));
+	assert_string_equal(err, want);
+
+	snprintf(link, sizeof(link), "%s/h/up", root);
+	assert_int_equal(symlink(root, link), 0);
+	load("[group.high]\npath = h\npriority = high\n"
+	     "[group.low]\npath = h/up\npriority = low\n");
+	assert_int_equal(prio_plan_build(&cfg, cfg.cgroup_root, &plan, err,
+					 sizeof(err)), -EXDEV);
+	assert_non_null(realpath(root, real));
+	assert_true(snprintf(want, sizeof(want), "group 'low': cgroup %s/h/up "
+			     "is %s, not a cgroup below cgroup_root %s", root,
+			     real, real) < (int)sizeof(want));
+	assert_string_equal(err, want);
+}
+
 static void test_cfg(void **state)
 {
 	struct prio_group_cfg c;
@@ -354,6 +386,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sorted_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equal_top, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
