@@ -118,7 +118,7 @@ static int open_global(struct parse_ctx *ctx)
 static int open_group(struct parse_ctx *ctx, const char *name)
 {
 	struct prio_config *c = ctx->c;
-	struct prio_group *g;
+	struct prio_conf_group *g;
 
 	if (!valid_group_name(name))
 		return parse_error(ctx, "invalid group name '%s': use 1 to %d "

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Path normalisation and the path -> group lookup. */
+/* Path normalisation. */
 #include <errno.h>
 #include <string.h>
 
@@ -35,33 +35,4 @@ int prio_path_normalise(const char *in, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return 0;
-}
-
-/* Whether path (a group's, normalised) is rel or a parent of rel. */
-static bool path_covers(const char *path, const char *rel)
-{
-	size_t n = strlen(path);
-
-	if (n == 0)
-		return true;
-	return strncmp(path, rel, n) == 0 && (rel[n] == '\0' || rel[n] == '/');
-}
-
-int prio_config_group_for_path(const struct prio_config *c,
-			       const char *rel_path)
-{
-	int best = -1;
-	size_t best_len = 0;
-
-	rel_path += strspn(rel_path, "/");
-	for (uint32_t i = 0; i < c->n_groups; i++) {
-		size_t n = strlen(c->groups[i].path);
-
-		if (path_covers(c->groups[i].path, rel_path) &&
-		    (best < 0 || n > best_len)) {
-			best = (int)i;
-			best_len = n;
-		}
-	}
-	return best;
 }

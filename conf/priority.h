@@ -22,19 +22,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PRIO_MAX_GROUPS 64
-#define PRIO_NAME_MAX 32                /* characters in a group name */
-#define PRIO_PATH_MAX 4096              /* bytes in a path, NUL included */
+#include "../policy/prio_limits.h"
+
 
 #define PRIO_PRIORITY_LOW 0             /* "priority = low" */
 #define PRIO_PRIORITY_HIGH 100          /* "priority = high" */
-
-/* vmpressure levels: reclaim inefficiency of at least 0 %, 60 %, 95 %. */
-enum prio_level {
-	PRIO_LEVEL_LOW,
-	PRIO_LEVEL_MEDIUM,
-	PRIO_LEVEL_CRITICAL,
-};
 
 /* How lower groups are throttled: [global] mode. */
 enum prio_mode {
@@ -43,8 +35,8 @@ enum prio_mode {
 	PRIO_MODE_MEMORY_HIGH,          /* memcg-prio writes memory.high itself */
 };
 
-struct prio_group {
-	char name[PRIO_NAME_MAX + 1];   /* [A-Za-z0-9_-]{1,32} */
+struct prio_conf_group {
+	char name[PRIO_NAME_LEN];       /* [A-Za-z0-9_-]{1,32} */
 	/* normalised, relative to cgroup_root, no leading or trailing '/';
 	 * "" is cgroup_root itself */
 	char path[PRIO_PATH_MAX];
@@ -71,7 +63,7 @@ struct prio_config {
 	bool create_cgroups;
 	enum prio_mode mode;
 	uint32_t n_groups;              /* 1..PRIO_MAX_GROUPS once loaded */
-	struct prio_group groups[PRIO_MAX_GROUPS]; /* in file order */
+	struct prio_conf_group groups[PRIO_MAX_GROUPS]; /* in file order */
 };
 
 /*
@@ -93,7 +85,7 @@ void prio_config_defaults(struct prio_config *c);
 
 /* Zero *g, then set every group default. name, path and priority (the
  * required keys) are left empty / 0. */
-void prio_group_defaults(struct prio_group *g);
+void prio_group_defaults(struct prio_conf_group *g);
 
 /*
  * Write c as a complete priority.ini, every key spelled out, that loads back
@@ -112,13 +104,5 @@ int prio_level_from_string(const char *s, enum prio_level *ret);
 
 /* "auto", "hook", "memory.high"; NULL for an unknown value. */
 const char *prio_mode_to_string(enum prio_mode m);
-
-/*
- * The index in c->groups of the group that governs the cgroup rel_path
- * (relative to cgroup_root, normalised; a leading '/' is ignored): the group
- * whose path is the longest component-wise prefix of rel_path. -1 if none.
- */
-int prio_config_group_for_path(const struct prio_config *c,
-			       const char *rel_path);
 
 #endif

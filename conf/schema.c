@@ -14,7 +14,7 @@
 #define GLOBAL(field) PRIO_SECTION_GLOBAL, #field, \
 	.offset = offsetof(struct prio_config, field)
 #define GROUP(field) PRIO_SECTION_GROUP, #field, \
-	.offset = offsetof(struct prio_group, field)
+	.offset = offsetof(struct prio_conf_group, field)
 
 static const char *const level_names[] = {
 	[PRIO_LEVEL_LOW] = "low",
@@ -361,7 +361,7 @@ void prio_config_defaults(struct prio_config *c)
 	prio_schema_set_defaults(PRIO_SECTION_GLOBAL, c);
 }
 
-void prio_group_defaults(struct prio_group *g)
+void prio_group_defaults(struct prio_conf_group *g)
 {
 	memset(g, 0, sizeof(*g));
 	prio_schema_set_defaults(PRIO_SECTION_GROUP, g);

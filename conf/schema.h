@@ -69,7 +69,7 @@ const struct prio_key *prio_schema_find(enum prio_section s, const char *name);
 
 /*
  * Parse value into the field of k in base (a struct prio_config for global
- * keys, a struct prio_group for group keys). On -EINVAL writes the reason
+ * keys, a struct prio_conf_group for group keys). On -EINVAL writes the reason
  * to msg, starting with the key name: "window_pages '7' is not ...".
  */
 int prio_key_parse(const struct prio_key *k, void *base, const char *value,

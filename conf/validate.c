@@ -35,7 +35,7 @@ static void make_relative(const char *root, char *path)
 static int check_group(struct prio_config *c, uint32_t i,
 		       const unsigned int *lines, char *err, size_t errlen)
 {
-	struct prio_group *g = &c->groups[i];
+	struct prio_conf_group *g = &c->groups[i];
 	unsigned int line;
 
 	for (unsigned int k = 0; k < PRIO_KEY_N; k++) {
@@ -51,6 +51,13 @@ static int check_group(struct prio_config *c, uint32_t i,
 				    "'/' is the cgroup2 root itself, which "
 				    "memcg-prio may not throttle: name a cgroup "
 				    "below cgroup_root", g->name);
+	/* The policy's .rodata holds cgroup_root/path. */
+	if (strlen(c->cgroup_root) + 1 + strlen(g->path) >=
+	    PRIO_CGROUP_PATH_LEN)
+		return config_error(c, lines[PRIO_KEY_PATH], "group '%s': "
+				    "its cgroup, %s/%s, is longer than %d bytes",
+				    g->name, c->cgroup_root, g->path,
+				    PRIO_CGROUP_PATH_LEN - 1);
 
 	if (g->penalty_pages > g->penalty_max_pages) {
 		line = lines[PRIO_KEY_PENALTY_PAGES];
@@ -69,7 +76,7 @@ static int check_paths_unique(const struct prio_config *c,
 			      char *err, size_t errlen)
 {
 	for (uint32_t i = 1; i < c->n_groups; i++) {
-		const struct prio_group *g = &c->groups[i];
+		const struct prio_conf_group *g = &c->groups[i];
 
 		for (uint32_t j = 0; j < i; j++) {
 			if (strcmp(g->path, c->groups[j].path) != 0)
@@ -88,7 +95,7 @@ static int check_paths_unique(const struct prio_config *c,
 static int check_priorities(const struct prio_config *c,
 			    char *err, size_t errlen)
 {
-	const struct prio_group *last = &c->groups[c->n_groups - 1];
+	const struct prio_conf_group *last = &c->groups[c->n_groups - 1];
 
 	for (uint32_t i = 0; i < c->n_groups; i++) {
 		if (c->groups[i].priority != last->priority)

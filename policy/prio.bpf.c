@@ -51,7 +51,7 @@
  *   otherwise.  With dry_run set it records the throttle it would have
  *   made and returns 0.  Without the hook (mode memory.high, prio_backend)
  *   the struct_ops is not loaded: the loader reads group_state and lowers
- *   the lower groups' memory.high itself (loader/highctl.c).
+ *   the lower groups' memory.high itself (loader/kernel/highctl.c).
  *
  * Example:
  *

@@ -10,9 +10,8 @@
 #include <linux/types.h>
 #endif
 
-#define PRIO_MAX_GROUPS		64
-#define PRIO_NAME_LEN		33
-#define PRIO_PATH_LEN		256
+#include "prio_limits.h"
+
 /* Deepest cgroup level the policy looks at when mapping cgroups to groups. */
 #define PRIO_MAX_DEPTH		32
 #define PRIO_NO_GROUP		0xffffffffu
@@ -59,7 +58,7 @@ struct prio_group_cfg {
 	__u64 cgroup_id;
 	__u32 priority;			/* 0..100, bigger is more important */
 	__u32 trigger;			/* enum prio_trigger */
-	__u32 level;			/* enum prio_level: 0 low, 1 medium, 2 critical */
+	__u32 level;			/* enum prio_level */
 	__u32 window_pages;
 	__u32 scan_threshold_pages;
 	__u32 window_ms;
@@ -73,7 +72,7 @@ struct prio_group_cfg {
 	__u32 relief_ms;
 	__u32 link_flags;		/* PRIO_LINK_*: loader bookkeeping */
 	char name[PRIO_NAME_LEN];
-	char path[PRIO_PATH_LEN];	/* absolute cgroup directory */
+	char path[PRIO_CGROUP_PATH_LEN];	/* absolute cgroup directory */
 };
 
 /*

@@ -22,16 +22,16 @@ static inline __u32 prio_inefficiency_pct(__u64 scanned, __u64 reclaimed)
 	return (__u32)((scanned - reclaimed) * 100 / scanned);
 }
 
-/* vmpressure level of a window: 0 low, 1 medium, 2 critical. */
+/* vmpressure level of a window: enum prio_level. */
 static inline __u32 prio_level_of(__u64 scanned, __u64 reclaimed)
 {
 	__u32 pct = prio_inefficiency_pct(scanned, reclaimed);
 
 	if (pct >= PRIO_LEVEL_CRITICAL_PCT)
-		return 2;
+		return PRIO_LEVEL_CRITICAL;
 	if (pct >= PRIO_LEVEL_MEDIUM_PCT)
-		return 1;
-	return 0;
+		return PRIO_LEVEL_MEDIUM;
+	return PRIO_LEVEL_LOW;
 }
 
 /*

@@ -59,8 +59,8 @@ char *dump_text(const struct prio_config *c)
 }
 
 /* Every key, not the name, path or line. */
-void assert_group_keys_equal(const struct prio_group *a,
-			     const struct prio_group *b)
+void assert_group_keys_equal(const struct prio_conf_group *a,
+			     const struct prio_conf_group *b)
 {
 	assert_int_equal(a->priority, b->priority);
 	assert_int_equal(a->pressure_level, b->pressure_level);

@@ -24,8 +24,8 @@ int load_text(const char *text, struct prio_config *ret_config,
 /* prio_config_dump() output (malloc'ed). */
 char *dump_text(const struct prio_config *c);
 
-void assert_group_keys_equal(const struct prio_group *a,
-			     const struct prio_group *b);
+void assert_group_keys_equal(const struct prio_conf_group *a,
+			     const struct prio_conf_group *b);
 void assert_config_equal(const struct prio_config *a,
 			 const struct prio_config *b);
 

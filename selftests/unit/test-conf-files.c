@@ -148,7 +148,7 @@ static void test_man_page(void **state)
 static void test_schema_defaults(void **state)
 {
 	static struct prio_config c, d;
-	struct prio_group g;
+	struct prio_conf_group g;
 	char msg[256];
 
 	(void)state;
@@ -185,7 +185,7 @@ static void test_schema_defaults(void **state)
 static void test_shipped_example(void **state)
 {
 	static struct prio_config c, defaults;
-	struct prio_group group_defaults;
+	struct prio_conf_group group_defaults;
 	char err[ERR_LEN] = "";
 
 	(void)state;
@@ -216,7 +216,7 @@ static void test_shipped_example(void **state)
 static void test_good_full_fields(void **state)
 {
 	static struct prio_config c;
-	const struct prio_group *g;
+	const struct prio_conf_group *g;
 	char err[ERR_LEN] = "";
 
 	(void)state;

@@ -111,44 +111,6 @@ static void test_path_rejected(void **state)
 	}
 }
 
-static void test_group_for_path(void **state)
-{
-	static const struct {
-		const char *path;
-		int group;
-	} cases[] = {
-		{ "", -1 }, { "/", -1 }, { "other", -1 }, { "weba", -1 },
-		{ "web", 1 }, { "/web", 1 }, { "web/", 1 }, { "web/x", 1 },
-		{ "web/staticx", 1 },
-		{ "web/static", 2 }, { "web/static/a/b", 2 },
-		{ "webapp", 3 }, { "webapp/x", 3 },
-		{ "batch", -1 }, { "batch/jobs", 4 }, { "batch/jobs/1", 4 },
-		{ "top", 0 }, { "top/x", 0 },
-	};
-
-	(void)state;
-	load_ok("[group.top]\npath = top\npriority = 10\n"
-		"[group.web]\npath = web\npriority = high\n"
-		"[group.static]\npath = web/static\npriority = 50\n"
-		"[group.webapp]\npath = webapp\npriority = low\n"
-		"[group.jobs]\npath = batch/jobs\npriority = low\n");
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int got = prio_config_group_for_path(&cfg, cases[i].path);
-
-		if (got != cases[i].group)
-			fail_msg("'%s': group %d, want %d", cases[i].path, got,
-				 cases[i].group);
-	}
-
-	/* Without a group at the root, cgroups outside every group have none. */
-	load_ok("[group.web]\npath = web\npriority = high\n"
-		"[group.batch]\npath = batch\npriority = low\n");
-	assert_int_equal(prio_config_group_for_path(&cfg, ""), -1);
-	assert_int_equal(prio_config_group_for_path(&cfg, "other/web"), -1);
-	assert_int_equal(prio_config_group_for_path(&cfg, "web/a"), 0);
-	assert_int_equal(prio_config_group_for_path(&cfg, "batch"), 1);
-}
-
 /* Two groups; line is line 2, last is line 7 (and the end). */
 static char *around(const char *line, const char *last)
 {
@@ -175,6 +137,27 @@ static char *padded(const char *prefix, char fill, size_t len,
 	memset(s + p, fill, len - p - q);
 	memcpy(s + len - q, suffix, q + 1);
 	return s;
+}
+
+/* A group's cgroup, cgroup_root/path, must fit the policy's 255 bytes. */
+static void test_cgroup_path_limit(void **state)
+{
+	char *root = padded("/", 'r', 121, ""), *text, want[512];
+	char *fits = padded("", 'p', PRIO_CGROUP_PATH_LEN - 1 - 121 - 1, "");
+	char *over = padded("", 'q', PRIO_CGROUP_PATH_LEN - 121 - 1, "");
+
+	(void)state;
+	text = two_groups(root, fits);
+	load_ok(text);
+	free(text);
+	text = two_groups(root, over);
+	snprintf(want, sizeof(want), "t.ini:4: group 'a': its cgroup, %s/%s, "
+		 "is longer than 255 bytes", root, over);
+	load_bad(text, want);
+	free(text);
+	free(root);
+	free(fits);
+	free(over);
 }
 
 static void test_line_length(void **state)
@@ -488,7 +471,7 @@ int main(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_normalisation),
 		cmocka_unit_test(test_path_rejected),
-		cmocka_unit_test(test_group_for_path),
+		cmocka_unit_test(test_cgroup_path_limit),
 		cmocka_unit_test(test_line_length),
 		cmocka_unit_test(test_continuation_lines),
 		cmocka_unit_test(test_comments),

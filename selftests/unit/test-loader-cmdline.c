@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * memcg-prio's command line (loader/cmdline.c): what each good command
- * line means, and that a bad one gives exactly one line and exit code 2.
+ * memcg-prio's command line (loader/cli/cmdline.c, with the real command
+ * table of loader/cli/commands.c): what each good command line means, and
+ * that a bad one gives exactly one line and exit code 2.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "cmdline.h"
+#include "cli/cmdline.h"
 
 #define MAX_ARGS 16
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests of mode memory.high's control (loader/highctl.c) on a made-up
+ * Unit tests of mode memory.high's control (loader/kernel/highctl.c) on a made-up
  * cgroup tree: plain directories with memory.high and memory.current
  * files, under a temporary directory.  Domains are cgroup ids, i.e. inode
  * numbers, so the test's directories stand in for cgroups exactly.
@@ -24,9 +24,9 @@
 
 #include <cmocka.h>
 
-#include "highctl.h"
-#include "status.h"
-#include "view.h"
+#include "kernel/highctl.h"
+#include "print/status.h"
+#include "kernel/view.h"
 
 #define MiB (1024ULL * 1024)
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Which reclaim source the loader picks from a kernel's BTF (loader/probe.c,
- * loader/kbtf.c), on BTF made up here: vmpressure() with and without its
- * order parameter, the memcg statistics tracepoint, and the
- * MEMCG_PRIO_SOURCE override with a source the kernel lacks or that does
- * not exist.
+ * Which reclaim source the loader picks from a kernel's BTF
+ * (loader/kernel/probe.c, loader/kernel/kbtf.c), on BTF made up here:
+ * vmpressure() with and without its order parameter, the memcg statistics
+ * tracepoint, and the MEMCG_PRIO_SOURCE override with a source the kernel
+ * lacks or that does not exist.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,8 +16,8 @@
 
 #include <bpf/btf.h>
 
-#include "kbtf.h"
-#include "probe.h"
+#include "kernel/kbtf.h"
+#include "kernel/probe.h"
 
 static char err[512];
 

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * --foreground: attach, print a line per change of state, detach on SIGINT,
+ * SIGTERM or SIGHUP (closing the links' fds does it).  With the hook
+ * nothing is pinned.  In mode memory.high this process is the backend: it
+ * lowers and restores the groups' memory.high (highctl.c) every poll, pins
+ * the maps so that --status sees it, and restores everything on the way
+ * out.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "kernel/highctl.h"
+#include "log.h"
+#include "kernel/pins.h"
+#include "kernel/session.h"
+#include "print/status.h"
+#include "kernel/view.h"
+
+#define POLL_NS		200000000L
+#define POLL_NS_HIGH	100000000L	/* mode memory.high: the reaction time */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the sleep ends at once. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Poll the policy's state until a signal; hc drives memory.high if set. */
+static int watch(struct prio_ctx *ctx, const struct prio_view *v,
+		 struct prio_highctl *hc)
+{
+	struct prio_status *st = calloc(2, sizeof(*st));
+	struct timespec ts = { .tv_nsec = hc ? POLL_NS_HIGH : POLL_NS };
+	int cur = 0, r;
+
+	if (!st)
+		return -ENOMEM;
+	r = prio_view_read(v, ctx->kernel.abi, &st[0]);
+	while (!r && !stop) {
+		nanosleep(&ts, NULL);
+		r = prio_view_read(v, ctx->kernel.abi, &st[!cur]);
+		if (r < 0) {
+			snprintf(ctx->err, sizeof(ctx->err), "cannot read the "
+				 "policy's maps: %s", strerror(-r));
+			break;
+		}
+		prio_status_print_changes(&st[cur], &st[!cur], stdout);
+		if (hc)
+			prio_highctl_update(hc, &st[!cur], stdout);
+		cur = !cur;
+	}
+	free(st);
+	return r;
+}
+
+/* mode memory.high: take charge of memory.high, pin the maps. */
+static int start_highctl(struct prio_ctx *ctx, struct prio_session *s,
+			 const struct prio_view *v, struct prio_highctl *hc)
+{
+	char file[PATH_MAX], tmp[PATH_MAX];
+	int r;
+
+	r = prio_highctl_state_file(ctx->pin_path, file, sizeof(file));
+	if (!r)
+		r = prio_pins_sibling(ctx->pin_path, PRIO_PINS_NEW, tmp,
+				      sizeof(tmp));
+	if (r < 0)
+		return prio_fail(ctx->err, sizeof(ctx->err), r, "pin path %s "
+				 "is too long", ctx->pin_path);
+	r = prio_highctl_init(hc, file, v->groups, v->n_groups,
+			      ctx->config->cgroup_root, ctx->args->dry_run,
+			      ctx->err, sizeof(ctx->err));
+	if (r < 0)
+		return r;
+	r = prio_pins_mkdir(tmp, ctx->err, sizeof(ctx->err));
+	if (!r)
+		r = prio_session_pin_maps(s, tmp, ctx->err, sizeof(ctx->err));
+	if (!r)
+		r = prio_pins_install(tmp, ctx->pin_path, ctx->err,
+				      sizeof(ctx->err));
+	if (r < 0) {
+		prio_pins_remove(tmp);
+		unlink(file);
+	}
+	return r;
+}
+
+static void stop_highctl(struct prio_ctx *ctx, struct prio_highctl *hc)
+{
+	if (prio_highctl_restore_all(hc, stdout) < 0)
+		log_err("could not restore every memory.high (see above); "
+			"memcg-prio --detach tries again");
+	else if (prio_pins_remove(ctx->pin_path) < 0)
+		log_warn("cannot remove the pins at %s: %s", ctx->pin_path,
+			 strerror(errno));
+}
+
+static int run(struct prio_ctx *ctx, struct prio_highctl *hc)
+{
+	bool dry = ctx->args->dry_run;
+	struct prio_session s;
+	struct prio_view v;
+	int r;
+
+	if (prio_session_load(&s, &ctx->kernel, ctx->config, ctx->plan,
+			      ctx->backend, dry, ctx->err,
+			      sizeof(ctx->err)) < 0) {
+		log_err("%s; nothing was attached", ctx->err);
+		return PRIO_EXIT_FAILURE;
+	}
+	if (prio_session_attach_all(&s, ctx->err, sizeof(ctx->err)) < 0 ||
+	    prio_view_from_session(&v, &s, ctx->err, sizeof(ctx->err)) < 0 ||
+	    (hc && start_highctl(ctx, &s, &v, hc) < 0)) {
+		log_err("%s; nothing was attached", ctx->err);
+		prio_session_close(&s);
+		return PRIO_EXIT_FAILURE;
+	}
+	ctx->attached = true;	/* the cgroups it made stay, as with --attach */
+	printf("memcg-prio: attached %u groups, %s%s; SIGINT, SIGTERM or "
+	       "SIGHUP detaches\n", ctx->plan->n_groups,
+	       hc ? "mode memory.high (this process lowers memory.high)" :
+		    "mode hook", dry ? " (dry run: nothing is throttled)" : "");
+	fflush(stdout);
+	r = PRIO_EXIT_OK;
+	if (watch(ctx, &v, hc) < 0) {
+		log_err("%s", ctx->err);
+		r = PRIO_EXIT_FAILURE;
+	}
+	if (hc)
+		stop_highctl(ctx, hc);
+	prio_session_close(&s);
+	printf("memcg-prio: detached\n");
+	return r;
+}
+
+int prio_cmd_foreground(struct prio_ctx *ctx)
+{
+	struct prio_highctl *hc = NULL;
+	int r;
+
+	if (prio_pins_present(ctx->pin_path)) {
+		log_err("a policy is attached already (pinned at %s): run "
+			"memcg-prio --detach first", ctx->pin_path);
+		return PRIO_EXIT_FAILURE;
+	}
+	if (ctx->backend == PRIO_BACKEND_MEMORY_HIGH) {
+		hc = calloc(1, sizeof(*hc));
+		if (!hc) {
+			log_err("out of memory");
+			return PRIO_EXIT_FAILURE;
+		}
+	}
+	catch_signals();
+	r = run(ctx, hc);
+	free(hc);
+	return r;
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "kernel/ops_link.h"
+#include "priority.h"
+#include "kernel/kbtf.h"
+#include "kernel/probe.h"
+#include "util.h"
+
+#define SEE_KERNEL "boot a kernel built with the patches in kernel/ " \
+		   "(kernel/build; see README)"
+
+static const struct {
+	const char *name, *hook;
+} sources[PRIO_NR_SOURCES] = {
+	[PRIO_SOURCE_VMPRESSURE] = { "vmpressure", "fentry on vmpressure()" },
+	[PRIO_SOURCE_VMPRESSURE_NOORDER] = { "vmpressure",
+					     "fentry on vmpressure()" },
+	[PRIO_SOURCE_LRUVEC] = { "lruvec-stat", "tracepoint "
+				 "memcg:mod_memcg_lruvec_state" },
+	[PRIO_SOURCE_EVENTS] = { "vm-events", "tracepoint "
+				 "memcg:count_memcg_events" },
+};
+
+const char *prio_source_name(uint32_t source)
+{
+	return source < PRIO_NR_SOURCES ? sources[source].name : "?";
+}
+
+const char *prio_source_hook(uint32_t source)
+{
+	return source < PRIO_NR_SOURCES ? sources[source].hook : "?";
+}
+
+static int probe_ops(struct prio_kernel *k, char *err, size_t errlen)
+{
+	const struct btf_type *ops;
+
+	ops = prio_btf_struct(k->vmlinux, "memcg_bpf_ops", NULL);
+	if (!ops || !prio_btf_struct(k->vmlinux, "bpf_struct_ops_memcg_bpf_ops",
+				     NULL))
+		return prio_fail(err, errlen, -EOPNOTSUPP, "the running kernel "
+				 "(%s) has no memcg_bpf_ops struct_ops: %s",
+				 k->release, SEE_KERNEL);
+	if (prio_btf_member_offset(k->vmlinux, ops,
+				   "memcg_nr_pages_over_high") < 0)
+		return prio_fail(err, errlen, -EOPNOTSUPP, "the memcg_bpf_ops "
+				 "of the running kernel (%s) has no "
+				 "memcg_nr_pages_over_high hook: %s",
+				 k->release, SEE_KERNEL);
+	return 0;
+}
+
+/* Can the running kernel feed source s?  vmpressure() in either shape. */
+static bool source_available(const struct btf *b, enum prio_source s)
+{
+	switch (s) {
+	case PRIO_SOURCE_VMPRESSURE:
+		return prio_btf_func_param(b, "vmpressure", "order") == 1 &&
+		       prio_btf_func_param(b, "vmpressure", NULL) == 6;
+	case PRIO_SOURCE_VMPRESSURE_NOORDER:
+		return prio_btf_func_param(b, "vmpressure", "memcg") == 1 &&
+		       prio_btf_func_param(b, "vmpressure", NULL) == 5;
+	case PRIO_SOURCE_LRUVEC:
+		return prio_btf_enum_has(b, "node_stat_item", "PGSCAN_KSWAPD") &&
+		       prio_btf_has_typedef(b, "btf_trace_mod_memcg_lruvec_state");
+	case PRIO_SOURCE_EVENTS:
+		return prio_btf_enum_has(b, "vm_event_item", "PGSCAN_KSWAPD") &&
+		       prio_btf_has_typedef(b, "btf_trace_count_memcg_events");
+	default:
+		return false;
+	}
+}
+
+/*
+ * The reclaim target from try_to_free_mem_cgroup_pages(), and the pages
+ * from the cheapest source the kernel offers (in enum order).
+ */
+static int probe_source(struct prio_kernel *k, char *err, size_t errlen)
+{
+	const struct btf *b = k->vmlinux;
+
+	if (prio_btf_func_param(b, "try_to_free_mem_cgroup_pages",
+				"reclaim_options") != 3)
+		return prio_fail(err, errlen, -EOPNOTSUPP, "the running kernel "
+				 "(%s) has no try_to_free_mem_cgroup_pages(memcg, "
+				 "nr_pages, gfp_mask, reclaim_options, ...) in its "
+				 "BTF, so memcg-prio cannot tell which limit a "
+				 "reclaim works for: %s", k->release, SEE_KERNEL);
+	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
+		if (source_available(b, s)) {
+			k->source = s;
+			return 0;
+		}
+	}
+	return prio_fail(err, errlen, -EOPNOTSUPP, "the running kernel (%s) "
+			 "offers no way to see reclaim per memcg: neither "
+			 "vmpressure() in its BTF, nor the tracepoints "
+			 "memcg:mod_memcg_lruvec_state or "
+			 "memcg:count_memcg_events: %s", k->release, SEE_KERNEL);
+}
+
+int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
+				size_t errlen)
+{
+	const char *want = getenv(PRIO_SOURCE_ENV);
+	bool known = false;
+
+	if (!want || !*want)
+		return 0;
+	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
+		if (strcmp(want, sources[s].name))
+			continue;
+		known = true;
+		if (source_available(k->vmlinux, s)) {
+			k->source = s;
+			return 0;
+		}
+	}
+	return prio_fail(err, errlen, -EOPNOTSUPP, "%s=%s: %s", PRIO_SOURCE_ENV,
+			 want, known ? "the running kernel does not offer it" :
+			 "no such source (vmpressure, lruvec-stat or vm-events)");
+}
+
+int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen)
+{
+	struct prio_kernel k = { 0 };
+	struct utsname u;
+	int r;
+
+	if (uname(&u) == 0)
+		snprintf(k.release, sizeof(k.release), "%s", u.release);
+	k.vmlinux = btf__load_vmlinux_btf();
+	if (!k.vmlinux)
+		return prio_fail(err, errlen, -ENOENT, "the running kernel (%s) "
+				 "has no BTF (/sys/kernel/btf/vmlinux), which "
+				 "memcg-prio needs: %s", k.release, SEE_KERNEL);
+	r = probe_source(&k, err, errlen);
+	if (!r && probe_ops(&k, k.no_hook, sizeof(k.no_hook)) == 0) {
+		k.abi = prio_attach_abi_find(k.vmlinux);
+		if (!k.abi)
+			snprintf(k.no_hook, sizeof(k.no_hook), "the running "
+				 "kernel (%s) cannot attach memcg_bpf_ops to a "
+				 "cgroup (no BPF_F_CGROUP_FD struct_ops links): "
+				 "%s", k.release, SEE_KERNEL);
+	}
+	if (r < 0) {
+		prio_kernel_free(&k);
+		return r;
+	}
+	*ret_kernel = k;
+	return 0;
+}
+
+int prio_kernel_backend(const struct prio_kernel *k, unsigned int mode,
+			enum prio_backend *ret, char *err, size_t errlen)
+{
+	switch (mode) {
+	case PRIO_MODE_HOOK:
+		if (!k->abi)
+			return prio_fail(err, errlen, -EOPNOTSUPP, "mode = hook: "
+					 "%s; or set mode = memory.high",
+					 k->no_hook);
+		*ret = PRIO_BACKEND_HOOK;
+		return 0;
+	case PRIO_MODE_MEMORY_HIGH:
+		*ret = PRIO_BACKEND_MEMORY_HIGH;
+		return 0;
+	default:
+		*ret = k->abi ? PRIO_BACKEND_HOOK : PRIO_BACKEND_MEMORY_HIGH;
+		return 0;
+	}
+}
+
+const char *prio_backend_name(uint32_t backend)
+{
+	switch (backend) {
+	case PRIO_BACKEND_HOOK:
+		return "hook";
+	case PRIO_BACKEND_MEMORY_HIGH:
+		return "memory.high";
+	default:
+		return "?";
+	}
+}
+
+void prio_kernel_free(struct prio_kernel *k)
+{
+	if (!k)
+		return;
+	btf__free(k->vmlinux);
+	k->vmlinux = NULL;
+}

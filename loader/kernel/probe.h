@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What the running kernel offers, from its BTF, probed once: the
+ * memcg_bpf_ops struct_ops, where the policy can see reclaim (its target,
+ * and the pages it scans and reclaims in each memcg), and a way to attach
+ * struct_ops to a cgroup.  Never versions.
+ */
+#ifndef MEMCG_PRIO_LOADER_KERNEL_PROBE_H
+#define MEMCG_PRIO_LOADER_KERNEL_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/prio.h"
+
+struct btf;
+struct prio_attach_abi;
+
+/*
+ * Environment variable naming the pages source to use instead of the best
+ * one the kernel offers ("vmpressure", "lruvec-stat", "vm-events"): for
+ * tests of the fallbacks.
+ */
+#define PRIO_SOURCE_ENV		"MEMCG_PRIO_SOURCE"
+
+struct prio_kernel {
+	char release[65];		/* uname -r */
+	struct btf *vmlinux;		/* owned */
+	enum prio_source source;
+	/* memcg_bpf_ops and a way to attach it to a cgroup; NULL on a
+	 * kernel without them (then no_hook says what is missing). */
+	const struct prio_attach_abi *abi;
+	char no_hook[256];
+};
+
+/*
+ * Probe the running kernel.  0, or a negative errno with one sentence in
+ * err saying what is missing to watch reclaim (-ENOENT: no BTF;
+ * -EOPNOTSUPP: a feature is missing).  A kernel without the hook probes
+ * fine, with abi NULL.  On success, free with prio_kernel_free().
+ */
+int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen);
+
+void prio_kernel_free(struct prio_kernel *k);
+
+/*
+ * Use the source named by $MEMCG_PRIO_SOURCE, if set, instead of the one
+ * probed.  0, or -EOPNOTSUPP with a message if there is no such source or
+ * the kernel does not offer it.
+ */
+int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
+				size_t errlen);
+
+/*
+ * The mode a config asks for (enum prio_mode) on kernel k, resolved:
+ * PRIO_BACKEND_HOOK or PRIO_BACKEND_MEMORY_HIGH into *ret.  0, or
+ * -EOPNOTSUPP with a message if the config asks for the hook and the
+ * kernel has none.
+ */
+int prio_kernel_backend(const struct prio_kernel *k, unsigned int mode,
+			enum prio_backend *ret, char *err, size_t errlen);
+
+/* "hook" or "memory.high". */
+const char *prio_backend_name(uint32_t backend);
+
+/* Short name of a source ("vmpressure", "lruvec-stat"...), or "?". */
+const char *prio_source_name(uint32_t source);
+
+/* Where a source hooks, in words: "fentry on vmpressure()"... */
+const char *prio_source_hook(uint32_t source);
+
+#endif

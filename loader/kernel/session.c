@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "kernel/ops_link.h"
+#include "kernel/pins.h"
+#include "kernel/session.h"
+#include "util.h"
+
+#include "policy/prio.h"
+#include "prio.skel.h"
+
+const char *prio_session_group_name(const struct prio_session *s, uint32_t i)
+{
+	return s->config->groups[s->plan->groups[i].conf_index].name;
+}
+
+const struct bpf_map *prio_session_ops(const struct prio_session *s)
+{
+	return s->skel->maps.PRIO_OPS_MAP;
+}
+
+static void fill_rodata(struct prio_session *s, bool dry_run)
+{
+	struct prio_bpf__rodata *ro = s->skel->rodata;
+
+	ro->prio_source = s->kernel->source;
+	ro->prio_backend = s->backend;
+	for (uint32_t i = 0; i < s->plan->n_groups; i++) {
+		struct prio_group_cfg *g = &ro->prio_groups[i];
+
+		prio_plan_group_cfg(s->config, s->plan, i, g);
+		if (s->backend == PRIO_BACKEND_MEMORY_HIGH)
+			g->link_flags = g->link_flags & PRIO_LINK_ATTACHED ?
+					PRIO_LINK_MEMORY_HIGH : 0;
+	}
+	ro->prio_nr_groups = s->plan->n_groups;
+	ro->dry_run = dry_run;
+}
+
+/* The program of each watch, for the running kernel's source. */
+static struct bpf_program *watch_prog(const struct prio_session *s,
+				      enum prio_watch w)
+{
+	struct bpf_program *pages[PRIO_NR_SOURCES] = {
+		[PRIO_SOURCE_VMPRESSURE] = s->skel->progs.prio_vmpressure,
+		[PRIO_SOURCE_VMPRESSURE_NOORDER] =
+			s->skel->progs.prio_vmpressure_noorder,
+		[PRIO_SOURCE_LRUVEC] = s->skel->progs.prio_lruvec_state,
+		[PRIO_SOURCE_EVENTS] = s->skel->progs.prio_memcg_events,
+	};
+
+	switch (w) {
+	case PRIO_WATCH_ENTER:
+		return s->skel->progs.prio_reclaim_enter;
+	case PRIO_WATCH_EXIT:
+		return s->skel->progs.prio_reclaim_exit;
+	default:
+		return pages[s->kernel->source];
+	}
+}
+
+/* Load only the pages program the running kernel feeds. */
+static void choose_programs(struct prio_session *s)
+{
+	struct bpf_program *chosen = watch_prog(s, PRIO_WATCH_PAGES);
+
+	bpf_program__set_autoload(s->skel->progs.prio_vmpressure, false);
+	bpf_program__set_autoload(s->skel->progs.prio_vmpressure_noorder, false);
+	bpf_program__set_autoload(s->skel->progs.prio_lruvec_state, false);
+	bpf_program__set_autoload(s->skel->progs.prio_memcg_events, false);
+	bpf_program__set_autoload(chosen, true);
+	if (s->backend == PRIO_BACKEND_HOOK)
+		return;
+	/* No struct_ops: the kernel may not even know the type. */
+	bpf_map__set_autocreate(s->skel->maps.PRIO_OPS_MAP, false);
+	bpf_program__set_autoload(s->skel->progs.prio_pages_over_high, false);
+	bpf_program__set_autoload(s->skel->progs.prio_cgroup_online, false);
+	bpf_program__set_autoload(s->skel->progs.prio_cgroup_offline, false);
+}
+
+static int fill_maps(struct prio_session *s, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < s->plan->n_groups; i++) {
+		uint64_t id = s->plan->groups[i].cgroup_id;
+
+		if (bpf_map__update_elem(s->skel->maps.group_roots, &id,
+					 sizeof(id), &i, sizeof(i), BPF_ANY) < 0)
+			return prio_fail(err, errlen, -errno, "cannot fill map "
+					 "group_roots: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static int prepare_ops(struct prio_session *s, char *err, size_t errlen)
+{
+	const struct prio_ops_member members[] = {
+		{ "memcg_nr_pages_over_high", s->skel->progs.prio_pages_over_high },
+		{ "handle_cgroup_online", s->skel->progs.prio_cgroup_online },
+		{ "handle_cgroup_offline", s->skel->progs.prio_cgroup_offline },
+	};
+	int r;
+
+	r = s->kernel->abi->prepare(s->skel->maps.PRIO_OPS_MAP, s->kernel->vmlinux,
+				    members, ARRAY_SIZE(members));
+	if (r < 0)
+		return prio_fail(err, errlen, r, "cannot register the "
+				 "memcg_bpf_ops programs with the kernel: %s",
+				 strerror(-r));
+	return 0;
+}
+
+int prio_session_load(struct prio_session *s, const struct prio_kernel *k,
+		      const struct prio_config *c, const struct prio_plan *p,
+		      enum prio_backend backend, bool dry_run, char *err,
+		      size_t errlen)
+{
+	int r;
+
+	*s = (struct prio_session){ .kernel = k, .config = c, .plan = p,
+				    .backend = backend };
+	s->skel = prio_bpf__open();
+	if (!s->skel)
+		return prio_fail(err, errlen, -errno, "cannot open the BPF "
+				 "object: %s", strerror(errno));
+	choose_programs(s);
+	fill_rodata(s, dry_run);
+	r = prio_bpf__load(s->skel);
+	if (r < 0) {
+		r = prio_fail(err, errlen, r, "cannot load the BPF programs "
+			      "into the kernel: %s (run with -v for libbpf's "
+			      "and the verifier's messages)", strerror(-r));
+		goto fail;
+	}
+	r = fill_maps(s, err, errlen);
+	if (!r && backend == PRIO_BACKEND_HOOK)
+		r = prepare_ops(s, err, errlen);
+	if (!r)
+		return 0;
+fail:
+	prio_session_close(s);
+	return r;
+}
+
+int prio_session_attach_watch(struct prio_session *s, char *err, size_t errlen)
+{
+	for (int w = 0; w < PRIO_NR_WATCH; w++) {
+		struct bpf_program *prog = watch_prog(s, w);
+
+		s->watch_links[w] = bpf_program__attach(prog);
+		if (!s->watch_links[w])
+			return prio_fail(err, errlen, -errno, "cannot attach "
+					 "program %s (%s): %s",
+					 bpf_program__name(prog),
+					 w == PRIO_WATCH_PAGES ?
+					 prio_source_hook(s->kernel->source) :
+					 "try_to_free_mem_cgroup_pages()",
+					 strerror(errno));
+	}
+	return 0;
+}
+
+/* The reason for an attach error, in words, into buf. */
+static void explain(const struct prio_session *s, const char *path, int error,
+		    char *buf, size_t len)
+{
+	switch (error) {
+	case EBUSY:
+		prio_attach_explain_busy(s->kernel->abi, s->config->cgroup_root,
+					 path, buf, len);
+		break;
+	case EINVAL:
+		snprintf(buf, len, "does it have a memory controller of its "
+			 "own?");
+		break;
+	default:
+		snprintf(buf, len, "%s", s->kernel->abi->name);
+		break;
+	}
+}
+
+int prio_session_attach_group(struct prio_session *s, uint32_t i, char *err,
+			      size_t errlen)
+{
+	const struct prio_plan_group *g = &s->plan->groups[i];
+	char why[512];
+	int fd, e;
+
+	fd = open(g->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return prio_fail(err, errlen, -errno, "group '%s': cannot open "
+				 "%s: %s", prio_session_group_name(s, i),
+				 g->path, strerror(errno));
+	s->links[i] = s->kernel->abi->attach(s->skel->maps.PRIO_OPS_MAP, fd,
+					     g->allow_override);
+	e = errno;
+	close(fd);
+	if (s->links[i])
+		return 0;
+	explain(s, g->path, e, why, sizeof(why));
+	return prio_fail(err, errlen, -e, "group '%s': cannot attach to %s: "
+			 "%s (%s)", prio_session_group_name(s, i), g->path,
+			 strerror(e), why);
+}
+
+int prio_session_attach_all(struct prio_session *s, char *err, size_t errlen)
+{
+	int r;
+
+	r = prio_session_attach_watch(s, err, errlen);
+	if (s->backend != PRIO_BACKEND_HOOK)
+		return r;
+	for (uint32_t a = 0; !r && a < s->plan->n_attach; a++)
+		r = prio_session_attach_group(s, s->plan->attach_order[a], err,
+					      errlen);
+	return r;
+}
+
+int prio_session_pin_maps(struct prio_session *s, const char *dir, char *err,
+			  size_t errlen)
+{
+	const struct {
+		const char *rel;
+		const struct bpf_map *map;
+	} maps[] = {
+		{ PRIO_PIN_RODATA, s->skel->maps.rodata },
+		{ PRIO_PIN_STATE, s->skel->maps.group_state },
+		{ PRIO_PIN_STATS, s->skel->maps.group_stats },
+		{ PRIO_PIN_GSTATS, s->skel->maps.global_stats },
+	};
+	int r = 0;
+
+	for (size_t m = 0; !r && m < ARRAY_SIZE(maps); m++)
+		r = prio_pin(dir, maps[m].rel, bpf_map__fd(maps[m].map), err,
+			     errlen);
+	return r;
+}
+
+int prio_session_pin(struct prio_session *s, const char *dir, char *err,
+		     size_t errlen)
+{
+	char rel[64];
+	int r;
+
+	r = prio_session_pin_maps(s, dir, err, errlen);
+	for (int w = 0; !r && w < PRIO_NR_WATCH; w++)
+		if (s->watch_links[w])
+			r = prio_pin(dir, prio_pin_watch[w],
+				     bpf_link__fd(s->watch_links[w]), err,
+				     errlen);
+	for (uint32_t i = 0; !r && i < s->plan->n_groups; i++) {
+		if (!s->links[i])
+			continue;
+		snprintf(rel, sizeof(rel), PRIO_PIN_GROUP "%s",
+			 prio_session_group_name(s, i));
+		r = prio_pin(dir, rel, bpf_link__fd(s->links[i]), err, errlen);
+	}
+	return r;
+}
+
+void prio_session_close(struct prio_session *s)
+{
+	if (!s)
+		return;
+	/* Later attachments first: they may sit below earlier ones. */
+	for (int i = PRIO_MAX_GROUPS - 1; i >= 0; i--) {
+		bpf_link__destroy(s->links[i]);
+		s->links[i] = NULL;
+	}
+	for (int w = 0; w < PRIO_NR_WATCH; w++) {
+		bpf_link__destroy(s->watch_links[w]);
+		s->watch_links[w] = NULL;
+	}
+	prio_bpf__destroy(s->skel);
+	s->skel = NULL;
+}

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/highctl.h"
+#include "priority.h"
+#include "kernel/probe.h"
+#include "print/status.h"
+#include "util.h"
+
+static const char *level_name(uint32_t level)
+{
+	const char *name = prio_level_to_string((enum prio_level)level);
+
+	return name ? name : "?";
+}
+
+static uint64_t ms(uint64_t ns)
+{
+	return ns / 1000000ULL;
+}
+
+/* ns from then to now, 0 if then is later (a racing update). */
+static uint64_t ago_ns(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+static const char *throttler(const struct prio_status *st,
+			     const struct prio_group_status *g)
+{
+	return g->state.throttled_by < st->n_groups ?
+	       st->groups[g->state.throttled_by].cfg.name : "?";
+}
+
+/* The domain of g's last throttle, in words. */
+static void throttle_domain(const struct prio_status *st,
+			    const struct prio_group_status *g, char *buf,
+			    size_t len);
+
+static void text_link(const struct prio_group_status *g, FILE *out)
+{
+	const char *ovr = (g->cfg.link_flags & PRIO_LINK_OVERRIDE) ?
+			  ", allows override below" : "";
+	char was[32];
+
+	if (g->cfg.link_flags & PRIO_LINK_MEMORY_HIGH) {
+		prio_high_format(g->high_original, was, sizeof(was));
+		if (g->high_lowered)
+			fprintf(out, "none: memory.high lowered to %" PRIu64
+				" by memcg-prio (was %s)\n", g->high_written,
+				was);
+		else
+			fputs("none: memory.high, not lowered now\n", out);
+	} else if (!(g->cfg.link_flags & PRIO_LINK_ATTACHED))
+		fputs("none (no group has a higher priority)\n", out);
+	else if (!g->link.present)
+		fputs("missing (pin removed?)\n", out);
+	else if (!g->link.attached)
+		fprintf(out, "detached (cgroup removed?), link %u\n", g->link.id);
+	else
+		fprintf(out, "attached, link %u%s\n", g->link.id, ovr);
+}
+
+static void domain_name(const struct prio_status *st, uint32_t presser,
+			uint64_t id, uint32_t cause, char *buf, size_t len)
+{
+	const char *path = presser < st->n_groups ?
+			   st->groups[presser].cfg.path : "";
+
+	prio_view_domain_name(path, id, cause, buf, len);
+}
+
+static void text_domains(const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
+	char name[PRIO_CGROUP_PATH_LEN + 64];
+
+	for (int k = 0; k < PRIO_MAX_DOMAINS; k++) {
+		const struct prio_domain_state *d = &g->state.domains[k];
+
+		if (!d->cgroup_id)
+			continue;
+		domain_name(st, i, d->cgroup_id, d->cause, name, sizeof(name));
+		fprintf(out, "    domain %s: ", name);
+		if (d->pressured_until_ns > st->now_ns)
+			fprintf(out, "pressed for %" PRIu64 " ms more",
+				ms(d->pressured_until_ns - st->now_ns));
+		else
+			fputs("not pressed", out);
+		fprintf(out, " (last window: %s, severity %u), last reclaim %"
+			PRIu64 " ms ago\n", level_name(d->last_level),
+			d->severity, ms(ago_ns(st->now_ns, d->last_seen_ns)));
+	}
+}
+
+static void text_pressure(const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
+	const uint64_t *s = g->stats;
+
+	if (g->pressed)
+		fprintf(out, "pressed for %" PRIu64 " ms more\n",
+			ms(g->state.pressured_until_ns - st->now_ns));
+	else if (s[PRIO_STAT_WINDOWS])
+		fputs("not pressed\n", out);
+	else
+		fputs("not pressed (no reclaim window closed yet)\n", out);
+	text_domains(st, i, out);
+	fprintf(out, "  reclaim:    %" PRIu64 " pages scanned, %" PRIu64
+		" reclaimed, in %" PRIu64 " reports; %" PRIu64 " windows, %"
+		PRIu64 " pressed; %" PRIu64 " ms pressed in all\n",
+		s[PRIO_STAT_PAGES_SCANNED], s[PRIO_STAT_PAGES_RECLAIMED],
+		s[PRIO_STAT_SCAN_EVENTS], s[PRIO_STAT_WINDOWS],
+		s[PRIO_STAT_WINDOWS_PRESSURED], ms(g->state.pressure_ns));
+	fprintf(out, "  ignored:    %" PRIu64 " pages scanned for a limit of "
+		"its own, %" PRIu64 " for the level the policy lowered\n",
+		s[PRIO_STAT_IGNORED_OWN], s[PRIO_STAT_IGNORED_POLICY]);
+}
+
+static const char *bound_name(uint32_t reason)
+{
+	return reason == PRIO_BOUND_HIT_SHARE ? "throttle_max_share" :
+	       reason == PRIO_BOUND_HIT_CONTINUOUS ? "throttle_max_ms" : NULL;
+}
+
+/* No starvation: the bounds hit, and the relief now. */
+static void text_relief(const struct prio_status *st,
+			const struct prio_group_status *g, FILE *out)
+{
+	const struct prio_bound *b = &g->state.bound;
+	const uint64_t *s = g->stats;
+
+	if (!s[PRIO_STAT_BOUND_CONTINUOUS] && !s[PRIO_STAT_BOUND_SHARE])
+		return;
+	fputs("  relief:     ", out);
+	if (b->relief_until_ns > st->now_ns)
+		fprintf(out, "now, for %" PRIu64 " ms more (%s); ",
+			ms(b->relief_until_ns - st->now_ns),
+			bound_name(b->last_reason));
+	fprintf(out, "%" PRIu64 " times after throttle_max_ms, %" PRIu64
+		" after throttle_max_share; %" PRIu64 " charges spared\n",
+		s[PRIO_STAT_BOUND_CONTINUOUS], s[PRIO_STAT_BOUND_SHARE],
+		s[PRIO_STAT_SPARED]);
+}
+
+static void text_throttle(const struct prio_status *st,
+			  const struct prio_group_status *g, FILE *out)
+{
+	const uint64_t *s = g->stats;
+	const char *would = st->dry_run ? "would be " : "";
+	char dom[PRIO_CGROUP_PATH_LEN + 64] = "";
+
+	fputs("  throttling: ", out);
+	if (g->cfg.link_flags & PRIO_LINK_MEMORY_HIGH) {
+		fprintf(out, "%s, by lowering memory.high\n",
+			g->high_lowered ? "now" : "not now");
+		return;
+	}
+	if (!(g->cfg.link_flags & PRIO_LINK_ATTACHED)) {
+		fputs("never (highest priority)\n", out);
+		return;
+	}
+	if (g->state.last_throttled_ns)
+		throttle_domain(st, g, dom, sizeof(dom));
+	if (g->throttled)
+		fprintf(out, "%sthrottled by '%s' (domain %s), %" PRIu64
+			" ms ago", would, throttler(st, g), dom,
+			ms(ago_ns(st->now_ns, g->state.last_throttled_ns)));
+	else if (g->state.last_throttled_ns)
+		fprintf(out, "not now (last %sby '%s', domain %s, %" PRIu64
+			" ms ago)", would, throttler(st, g), dom,
+			ms(ago_ns(st->now_ns, g->state.last_throttled_ns)));
+	else
+		fputs("not yet", out);
+	fprintf(out, "; %" PRIu64 " charges checked, %" PRIu64 " %sthrottled, %"
+		PRIu64 " pages reported over memory.high\n",
+		s[PRIO_STAT_HOOK_CALLS],
+		st->dry_run ? s[PRIO_STAT_DRY_RUN_THROTTLED] :
+			      s[PRIO_STAT_THROTTLED],
+		would, s[PRIO_STAT_PAGES_REPORTED]);
+	if (s[PRIO_STAT_NOT_IN_DOMAIN])
+		fprintf(out, "              %" PRIu64 " charges left alone: the "
+			"pressure above was in domains without this cgroup\n",
+			s[PRIO_STAT_NOT_IN_DOMAIN]);
+	text_relief(st, g, out);
+}
+
+static void throttle_domain(const struct prio_status *st,
+			    const struct prio_group_status *g, char *buf,
+			    size_t len)
+{
+	domain_name(st, g->state.throttled_by, g->state.throttled_domain,
+		    g->state.throttled_cause, buf, len);
+}
+
+static void text_watch_links(const struct prio_status *st, FILE *out)
+{
+	for (int w = 0; w < PRIO_NR_WATCH; w++)
+		if (st->watch_link_id[w])
+			fprintf(out, " %u", st->watch_link_id[w]);
+		else
+			fputs(" missing (pin removed?)", out);
+}
+
+/* The global counters: " name N," for text, "\"name\":N," for JSON. */
+static void print_gstats(const struct prio_status *st, bool json, FILE *out)
+{
+	for (uint32_t k = 0; k < PRIO_NR_GSTATS; k++)
+		fprintf(out, json ? "%s\"%s\":%" PRIu64 : "%s %s %" PRIu64,
+			k ? "," : "", prio_gstat_names[k], st->gstats[k]);
+}
+
+void prio_status_print_text(const struct prio_status *st, const char *where,
+			    FILE *out)
+{
+	fprintf(out, "memcg-prio: attached%s%s%s\n", where ? ", pinned at " : "",
+		where ? where : " by this process", st->dry_run ?
+		" (dry run: nothing is throttled)" : "");
+	if (st->backend == PRIO_BACKEND_MEMORY_HIGH)
+		fprintf(out, "mode: memory.high, lowered by memcg-prio "
+			"--foreground, pid %ld%s\n", st->owner_pid,
+			st->owner_alive ? "" : ", which is gone: memcg-prio "
+			"--detach restores what it left");
+	else
+		fputs("mode: hook (memcg_bpf_ops)\n", out);
+	fprintf(out, "reclaim seen through: %s (source %s) and fentry/fexit "
+		"on try_to_free_mem_cgroup_pages(); links",
+		prio_source_hook(st->source), prio_source_name(st->source));
+	if (st->backend == PRIO_BACKEND_MEMORY_HIGH)
+		fprintf(out, " held by pid %ld", st->owner_pid);
+	else
+		text_watch_links(st, out);
+	fputc('\n', out);
+	for (uint32_t i = 0; i < st->n_groups; i++) {
+		const struct prio_group_status *g = &st->groups[i];
+
+		fprintf(out, "group '%s': priority %u, cgroup %s\n", g->cfg.name,
+			g->cfg.priority, g->cfg.path);
+		fputs("  link:       ", out);
+		text_link(g, out);
+		fputs("  pressure:   ", out);
+		text_pressure(st, i, out);
+		text_throttle(st, g, out);
+	}
+	fputs("counters:", out);
+	print_gstats(st, false, out);
+	fputc('\n', out);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_str(const char *s, FILE *out)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static const char *link_state(const struct prio_group_status *g)
+{
+	if (!(g->cfg.link_flags & PRIO_LINK_ATTACHED))
+		return "none";
+	if (!g->link.present)
+		return "missing";
+	return g->link.attached ? "attached" : "detached";
+}
+
+static void json_domain(const struct prio_status *st, uint32_t i,
+			const struct prio_domain_state *d, FILE *out)
+{
+	bool pressed = d->pressured_until_ns > st->now_ns;
+	char name[PRIO_CGROUP_PATH_LEN + 64];
+
+	domain_name(st, i, d->cgroup_id, d->cause, name, sizeof(name));
+	fprintf(out, "{\"cgroup_id\":%" PRIu64 ",\"name\":",
+		(uint64_t)d->cgroup_id);
+	json_str(name, out);
+	fprintf(out, ",\"global\":%s,\"cause\":",
+		d->cause == PRIO_CAUSE_KSWAPD || d->cause == PRIO_CAUSE_DIRECT ?
+		"true" : "false");
+	json_str(prio_cause_name(d->cause), out);
+	fprintf(out, ",\"pressed\":%s,\"remaining_ms\":%" PRIu64
+		",\"last_level\":", pressed ? "true" : "false",
+		pressed ? ms(d->pressured_until_ns - st->now_ns) : 0);
+	json_str(level_name(d->last_level), out);
+	fprintf(out, ",\"severity\":%u,\"last_seen_ms_ago\":%" PRIu64 "}",
+		d->severity, ms(ago_ns(st->now_ns, d->last_seen_ns)));
+}
+
+static void json_pressure(const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
+	const struct prio_domain_state *main;
+	bool first = true;
+
+	main = prio_group_main_domain(g, st->now_ns);
+	fprintf(out, ",\"pressure\":{\"pressed\":%s,\"remaining_ms\":%" PRIu64
+		",\"last_level\":", g->pressed ? "true" : "false",
+		g->pressed ? ms(g->state.pressured_until_ns - st->now_ns) : 0);
+	if (g->stats[PRIO_STAT_WINDOWS] && main)
+		json_str(level_name(main->last_level), out);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"severity\":%u,\"total_ms\":%" PRIu64 ",\"domains\":[",
+		main ? main->severity : 0, ms(g->state.pressure_ns));
+	for (int k = 0; k < PRIO_MAX_DOMAINS; k++) {
+		if (!g->state.domains[k].cgroup_id)
+			continue;
+		if (!first)
+			fputc(',', out);
+		first = false;
+		json_domain(st, i, &g->state.domains[k], out);
+	}
+	fputs("]}", out);
+}
+
+static void json_relief(const struct prio_status *st,
+			const struct prio_group_status *g, FILE *out)
+{
+	const struct prio_bound *b = &g->state.bound;
+	const char *reason = bound_name(b->last_reason);
+	bool now = b->relief_until_ns > st->now_ns;
+
+	fprintf(out, ",\"relief\":{\"now\":%s,\"remaining_ms\":%" PRIu64
+		",\"last_reason\":", now ? "true" : "false",
+		now ? ms(b->relief_until_ns - st->now_ns) : 0);
+	if (reason)
+		json_str(reason, out);
+	else
+		fputs("null", out);
+	fputc('}', out);
+}
+
+static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
+	char name[PRIO_CGROUP_PATH_LEN + 64];
+
+	fputs("{\"name\":", out);
+	json_str(g->cfg.name, out);
+	fprintf(out, ",\"priority\":%u,\"cgroup\":", g->cfg.priority);
+	json_str(g->cfg.path, out);
+	fprintf(out, ",\"cgroup_id\":%" PRIu64 ",\"link\":{\"state\":\"%s\","
+		"\"id\":%u,\"allow_override\":%s}", (uint64_t)g->cfg.cgroup_id,
+		link_state(g), g->link.id,
+		(g->cfg.link_flags & PRIO_LINK_OVERRIDE) ? "true" : "false");
+	json_pressure(st, i, out);
+	fputs(",\"memory_high\":", out);
+	if (g->high_lowered) {
+		prio_high_format(g->high_original, name, sizeof(name));
+		fprintf(out, "{\"lowered_to\":%" PRIu64 ",\"original\":",
+			g->high_written);
+		json_str(name, out);
+		fputs("}", out);
+	} else {
+		fputs("null", out);
+	}
+	json_relief(st, g, out);
+	fputs(",\"throttled\":", out);
+	if (g->state.last_throttled_ns) {
+		throttle_domain(st, g, name, sizeof(name));
+		fprintf(out, "{\"now\":%s,\"by\":", g->throttled ? "true" : "false");
+		json_str(throttler(st, g), out);
+		fprintf(out, ",\"domain_id\":%" PRIu64 ",\"domain\":",
+			(uint64_t)g->state.throttled_domain);
+		json_str(name, out);
+		fputs(",\"cause\":", out);
+		json_str(prio_cause_name(g->state.throttled_cause), out);
+		fprintf(out, ",\"ms_ago\":%" PRIu64 "}",
+			ms(ago_ns(st->now_ns, g->state.last_throttled_ns)));
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"counters\":{", out);
+	for (uint32_t k = 0; k < PRIO_NR_STATS; k++)
+		fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "",
+			prio_stat_names[k], g->stats[k]);
+	fputs("}}", out);
+}
+
+void prio_status_print_json(const struct prio_status *st, const char *where,
+			    FILE *out)
+{
+	fputs("{\"attached\":true,\"pin_path\":", out);
+	if (where)
+		json_str(where, out);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"dry_run\":%s,\"mode\":\"%s\",\"owner_pid\":%ld,"
+		"\"owner_alive\":%s,\"source\":{\"name\":",
+		st->dry_run ? "true" : "false", prio_backend_name(st->backend),
+		st->owner_pid, st->owner_alive ? "true" : "false");
+	json_str(prio_source_name(st->source), out);
+	fputs(",\"hook\":", out);
+	json_str(prio_source_hook(st->source), out);
+	fputs(",\"link_ids\":[", out);
+	for (int w = 0; w < PRIO_NR_WATCH; w++)
+		fprintf(out, "%s%u", w ? "," : "", st->watch_link_id[w]);
+	fputs("]},\"groups\":[", out);
+	for (uint32_t i = 0; i < st->n_groups; i++) {
+		if (i)
+			fputc(',', out);
+		json_group(st, i, out);
+	}
+	fputs("],\"counters\":{", out);
+	print_gstats(st, true, out);
+	fputs("}}\n", out);
+}
+
+void prio_status_print_json_detached(const char *pin_path, FILE *out)
+{
+	fputs("{\"attached\":false,\"pin_path\":", out);
+	json_str(pin_path, out);
+	fputs("}\n", out);
+}
+
+void prio_status_stamp(uint64_t ns, FILE *out)
+{
+	fprintf(out, "[%" PRIu64 ".%03" PRIu64 "] ", ns / 1000000000,
+		ns / 1000000 % 1000);
+}
+
+/* t if it is a time of the past that is not older than since, else now. */
+static uint64_t when(uint64_t t, uint64_t since, uint64_t now)
+{
+	return t && t >= since && t <= now ? t : now;
+}
+
+static void print_pressed(const struct prio_status *old,
+			  const struct prio_status *st, uint32_t i, FILE *out)
+{
+	const struct prio_group_status *g = &st->groups[i];
+	const struct prio_domain_state *d = prio_group_main_domain(g, st->now_ns);
+	char name[PRIO_CGROUP_PATH_LEN + 64] = "?";
+
+	if (d)
+		domain_name(st, i, d->cgroup_id, d->cause, name, sizeof(name));
+	prio_status_stamp(when(g->state.pressure_onset_ns, old->now_ns, st->now_ns), out);
+	fprintf(out, "group '%s' pressed (%s, level %s, severity %u)\n",
+		g->cfg.name, name, d ? level_name(d->last_level) : "?",
+		d ? d->severity : 0);
+}
+
+/*
+ * The times come from the policy: pressure onset and end, first penalty
+ * and first hook call without one; the poll's time where there is none.
+ */
+void prio_status_print_changes(const struct prio_status *old,
+			       const struct prio_status *new, FILE *out)
+{
+	const char *would = new->dry_run ? "would be " : "";
+	uint64_t since = old->now_ns, now = new->now_ns;
+	char name[PRIO_CGROUP_PATH_LEN + 64];
+
+	for (uint32_t i = 0; i < new->n_groups; i++) {
+		const struct prio_group_status *o = &old->groups[i];
+		const struct prio_group_status *n = &new->groups[i];
+		const struct prio_group_state *s = &n->state;
+
+		if (!o->pressed && n->pressed) {
+			print_pressed(old, new, i, out);
+		} else if (o->pressed && !n->pressed) {
+			prio_status_stamp(when(s->pressured_until_ns, since, now), out);
+			fprintf(out, "group '%s' released\n", n->cfg.name);
+		}
+		if (!o->throttled && n->throttled) {
+			throttle_domain(new, n, name, sizeof(name));
+			prio_status_stamp(when(s->throttle_onset_ns, since, now), out);
+			fprintf(out, "group '%s' %sthrottled by '%s' (%s)\n",
+				n->cfg.name, would, throttler(new, n), name);
+		} else if (o->throttled && !n->throttled) {
+			prio_status_stamp(when(s->throttle_end_ns, since - PRIO_THROTTLE_RECENT_NS,
+				   now), out);
+			fprintf(out, "group '%s' no longer %sthrottled\n",
+				n->cfg.name, would);
+		}
+		if (o->link.attached && !n->link.attached)
+			fprintf(out, "group '%s': link detached (cgroup %s "
+				"removed?)\n", n->cfg.name, n->cfg.path);
+	}
+	fflush(out);
+}
