@@ -38,8 +38,8 @@ enum prio_mode {
 struct prio_conf_group {
 	char name[PRIO_NAME_LEN];       /* [A-Za-z0-9_-]{1,32} */
 	/* normalised, relative to cgroup_root, no leading or trailing '/';
-	 * "" is cgroup_root itself */
-	char path[PRIO_PATH_MAX];
+	 * "" is cgroup_root itself; cgroup_root/path fits the same limit */
+	char path[PRIO_CGROUP_PATH_LEN];
 	unsigned int line;              /* line of the [group.NAME] header */
 	uint32_t priority;              /* 0..100, bigger = more important */
 	enum prio_level pressure_level;
@@ -69,7 +69,7 @@ struct prio_config {
 /*
  * Parse and validate the file at path; messages name the file as path.
  * Returns 0, -errno of fopen() or of a read error, -ENOMEM, or -EINVAL for
- * anything wrong with the contents. struct prio_config is large (~280 KiB):
+ * anything wrong with the contents. struct prio_config is large (~35 KiB):
  * callers may prefer a static or heap one.
  */
 int prio_config_load(const char *path, struct prio_config *ret_config,

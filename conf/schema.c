@@ -11,10 +11,12 @@
 
 #include "schema.h"
 
+#define FIELD(type, field) .offset = offsetof(type, field), \
+	.size = sizeof(((type *)0)->field)
 #define GLOBAL(field) PRIO_SECTION_GLOBAL, #field, \
-	.offset = offsetof(struct prio_config, field)
+	FIELD(struct prio_config, field)
 #define GROUP(field) PRIO_SECTION_GROUP, #field, \
-	.offset = offsetof(struct prio_conf_group, field)
+	FIELD(struct prio_conf_group, field)
 
 static const char *const level_names[] = {
 	[PRIO_LEVEL_LOW] = "low",
@@ -267,7 +269,7 @@ static int parse_path(const struct prio_key *k, const char *value, char *field,
 			 k->name, value);
 		return -EINVAL;
 	}
-	r = prio_path_normalise(value, field, PRIO_PATH_MAX);
+	r = prio_path_normalise(value, field, k->size);
 	if (r == -EINVAL)
 		snprintf(msg, msglen, "%s '%s' contains a '..' component",
 			 k->name, value);

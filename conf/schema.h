@@ -58,7 +58,9 @@ struct prio_key {
 	const char *def;		/* default, in file syntax; NULL: required */
 	uint32_t min, max;		/* PRIO_TYPE_U32, PRIO_TYPE_PRIORITY */
 	const char *const *names;	/* PRIO_TYPE_ENUM: NULL-terminated */
-	size_t offset;			/* in struct prio_config or prio_group */
+	size_t offset;			/* in struct prio_config or
+					 * prio_conf_group */
+	size_t size;			/* of the field, in bytes */
 	const char *doc;		/* one or more sentences, plain text */
 };
 
