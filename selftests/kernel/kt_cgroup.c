@@ -98,6 +98,11 @@ void kt_teardown(void)
 	remove_tree(base);
 }
 
+const char *kt_cg_base(void)
+{
+	return base;
+}
+
 int kt_cg_create(const char *rel, char *ret_path)
 {
 	char path[PATH_MAX], parent[PATH_MAX], *slash;

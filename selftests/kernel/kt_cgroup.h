@@ -18,6 +18,8 @@ void kt_teardown(void);
  * Writes the absolute path to ret_path (PATH_MAX bytes).
  */
 int kt_cg_create(const char *rel, char *ret_path);
+/* The cgroup all tests' cgroups live in, the parent of kt_cg_create("x"). */
+const char *kt_cg_base(void);
 int kt_cg_remove(const char *path);
 int kt_cg_open(const char *path);
 uint64_t kt_cg_id(const char *path);

@@ -19,6 +19,17 @@ struct memcg_ops_test *kt_ops_load(__u64 target_cgid, __u32 nr_pages)
 	return skel;
 }
 
+struct memcg_ops_test *kt_ops_load_penalty(__u64 target_cgid)
+{
+	struct memcg_ops_test *skel = kt_ops_load(target_cgid, KT_PENALTY_PAGES);
+
+	if (skel) {
+		skel->bss->min_usage = KT_PENALTY_FROM_PAGES;
+		skel->bss->max_returns = KT_PENALTY_RETURNS;
+	}
+	return skel;
+}
+
 struct bpf_link *kt_ops_attach_fd(struct memcg_ops_test *skel, int target_fd,
 				  __u32 flags)
 {

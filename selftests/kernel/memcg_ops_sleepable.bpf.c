@@ -2,6 +2,9 @@
 /*
  * A sleepable memcg_nr_pages_over_high: the kernel must refuse to load it,
  * since the hook runs in charge paths that cannot sleep (test_attach.c).
+ * Built a second time with -DKT_NOT_SLEEPABLE, as memcg_ops_nonsleepable:
+ * the same object but for the section's ".s", which must load, so that the
+ * refusal is known to be for the sleepable flag and nothing else.
  */
 #include "policy/bpf-vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -9,7 +12,13 @@
 
 char _license[] SEC("license") = "GPL";
 
-SEC("struct_ops.s/memcg_nr_pages_over_high")
+#ifdef KT_NOT_SLEEPABLE
+#define KT_PAGES_SEC "struct_ops/memcg_nr_pages_over_high"
+#else
+#define KT_PAGES_SEC "struct_ops.s/memcg_nr_pages_over_high"
+#endif
+
+SEC(KT_PAGES_SEC)
 unsigned int BPF_PROG(sleepable_pages_over_high, struct mem_cgroup *memcg)
 {
 	return 0;

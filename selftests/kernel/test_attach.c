@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /* memcg_bpf_ops in BTF; attaching by cgroup fd; link info; rejected input. */
 #include <fcntl.h>
+#include <grp.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <bpf/btf.h>
 
 #include "kt.h"
 #include "kt_cgroup.h"
 #include "kt_ops.h"
+#include "memcg_ops_nonsleepable.skel.h"
 #include "memcg_ops_sleepable.skel.h"
 
 KT_TEST(attach_btf_has_memcg_bpf_ops, "struct memcg_bpf_ops and its hooks are in the kernel BTF")
@@ -190,15 +197,22 @@ KT_TEST(attach_root_refused, "the root cgroup refuses attachment (it would throt
 	return KT_PASS;
 }
 
-KT_TEST(attach_sleepable_refused, "a sleepable memcg_nr_pages_over_high does not load")
+KT_TEST(attach_sleepable_refused, "a sleepable memcg_nr_pages_over_high does not load (EINVAL); the same object non-sleepable does")
 {
-	struct memcg_ops_sleepable *skel = memcg_ops_sleepable__open_and_load();
+	struct memcg_ops_nonsleepable *ok;
+	struct memcg_ops_sleepable *bad;
 
-	if (skel) {
+	errno = 0;
+	bad = memcg_ops_sleepable__open_and_load();
+	if (bad) {
 		fprintf(stderr, "a sleepable hook was accepted\n");
-		memcg_ops_sleepable__destroy(skel);
+		memcg_ops_sleepable__destroy(bad);
 		return KT_FAIL;
 	}
+	KT_ASSERT_CMP(errno, ==, EINVAL);
+	ok = memcg_ops_nonsleepable__open_and_load();
+	KT_ASSERT(ok);
+	memcg_ops_nonsleepable__destroy(ok);
 	return KT_PASS;
 }
 
@@ -230,7 +244,7 @@ KT_TEST(attach_one_map_two_cgroups, "one map attached to two siblings: destroyin
 
 	KT_ASSERT(!kt_cg_create("s1", s1));
 	KT_ASSERT(!kt_cg_create("s2", s2));
-	skel = kt_ops_load(0, KT_PENALTY_PAGES);
+	skel = kt_ops_load_penalty(0);
 	KT_ASSERT(skel);
 	l1 = kt_ops_attach(skel, s1, BPF_F_CGROUP_FD);
 	l2 = kt_ops_attach(skel, s2, BPF_F_CGROUP_FD);
@@ -239,13 +253,84 @@ KT_TEST(attach_one_map_two_cgroups, "one map attached to two siblings: destroyin
 	KT_ASSERT(!bpf_link__destroy(l1));
 	KT_ASSERT(!kt_cg_run_alloc(s1, 4, 1));
 	KT_ASSERT(!kt_cg_run_alloc(s2, 4, 1));
-	high1 = kt_cg_read_key(s1, "memory.events", "high");
-	high2 = kt_cg_read_key(s2, "memory.events", "high");
-	kt_log("high events: s1 (link destroyed) %lld, s2 %lld\n", high1, high2);
+	high1 = kt_cg_read_key(s1, "memory.events", "bpf_high");
+	high2 = kt_cg_read_key(s2, "memory.events", "bpf_high");
+	kt_log("bpf_high events: s1 (link destroyed) %lld, s2 %lld\n", high1, high2);
 	KT_ASSERT_CMP(high1, ==, 0);
 	KT_ASSERT_CMP(high2, >, 0);
 
 	bpf_link__destroy(l2);
+	memcg_ops_test__destroy(skel);
+	return KT_PASS;
+}
+
+/* Drop to uid/gid 1000 keeping only CAP_BPF and CAP_PERFMON; 0 or -errno. */
+static int become_unprivileged_bpf_user(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	__u32 caps = (1U << (CAP_BPF - 32)) | (1U << (CAP_PERFMON - 32));
+
+	if (prctl(PR_SET_KEEPCAPS, 1) || setresgid(1000, 1000, 1000) ||
+	    setgroups(0, NULL) || setresuid(1000, 1000, 1000))
+		return -errno;
+	data[1].effective = data[1].permitted = caps;
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
+/* In a child as uid 1000 with CAP_BPF and CAP_PERFMON: attach to PATH. */
+static int attach_as_user(struct memcg_ops_test *skel, const char *path)
+{
+	int status, err;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		err = become_unprivileged_bpf_user();
+		if (err)
+			_exit(100);
+		errno = 0;
+		_exit(kt_ops_attach(skel, path, BPF_F_CGROUP_FD) ? 0 : errno ? errno : 101);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
+/*
+ * D5 of the third review: CAP_BPF and CAP_PERFMON, which a BPF token can
+ * delegate into a container, and an fd of a cgroup directory, which anyone
+ * can open, let a process throttle any cgroup.  Attaching needs what
+ * delegation gives: write permission on the cgroup's directory.
+ */
+KT_TEST(attach_needs_write_permission, "uid 1000 with CAP_BPF+CAP_PERFMON: EACCES on a root-owned cgroup, attaches in a subtree delegated to it")
+{
+	static const char *const delegated_files[] = {
+		"", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control",
+	};
+	struct memcg_ops_test *skel;
+	char theirs[PATH_MAX], mine[PATH_MAX], p[PATH_MAX + 32];
+
+	KT_ASSERT(!kt_cg_create("root-owned", theirs));
+	KT_ASSERT(!kt_cg_create("delegated", mine));
+	for (size_t i = 0; i < sizeof(delegated_files) / sizeof(delegated_files[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", mine, delegated_files[i]);
+		KT_ASSERT(!chown(p, 1000, 1000));
+	}
+	skel = kt_ops_load(0, 0);
+	KT_ASSERT(skel);
+	KT_ASSERT_CMP(attach_as_user(skel, theirs), ==, -EACCES);
+	KT_ASSERT_CMP(attach_as_user(skel, mine), ==, 0);
+	/* Root may still attach to both. */
+	{
+		struct bpf_link *l = kt_ops_attach(skel, theirs, BPF_F_CGROUP_FD);
+
+		KT_ASSERT(l);
+		bpf_link__destroy(l);
+	}
 	memcg_ops_test__destroy(skel);
 	return KT_PASS;
 }

@@ -79,7 +79,7 @@ KT_TEST(churn_attach_vs_mkdir_rmdir, "attach/update/detach against mkdir/rmdir a
 	KT_ASSERT(!kt_cg_create("churn", top));
 	KT_ASSERT(!kt_cg_create("churn/work", work));
 	KT_ASSERT(!kt_cg_write(top, "cgroup.subtree_control", "+memory"));
-	a = kt_ops_load(0, KT_PENALTY_PAGES);
+	a = kt_ops_load_penalty(0);
 	b = kt_ops_load(0, 0);
 	KT_ASSERT(a && b);
 

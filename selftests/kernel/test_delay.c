@@ -4,12 +4,18 @@
  * schedule_timeout_killable() (memcg_delay_test.bpf.c) must have the
  * timeout the documented formula gives for the values the hook saw, must
  * happen on the way back to user space and never inside a charge, and must
- * respect memory.min and memory.low.  Counters only, no run times.
+ * respect the effective memory.min and memory.low.  The policy's reclaim
+ * (fentry/fexit on try_to_free_mem_cgroup_pages()) happens on the way back
+ * to user space only, in bounded batches that a fatal signal stops, and
+ * never takes the usage below the protection.  Counters only, no run times.
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/types.h>
@@ -30,10 +36,18 @@
 #define MEMCG_DELAY_SCALING_SHIFT	14
 #define MEMCG_MAX_HIGH_DELAY_JIFFIES	(2ULL * KT_KERNEL_HZ)
 #define MEMCG_BPF_MAX_OVERAGE		(16ULL << MEMCG_DELAY_PRECISION_SHIFT)
+#define MEMCG_BPF_RECLAIM_BATCH		(16 * MEMCG_CHARGE_BATCH)
+#define SWAP_CLUSTER_MAX		32
+/*
+ * How far below the lowered level reclaim may end: it stops with less
+ * than SWAP_CLUSTER_MAX pages to go, and a call takes that many from each
+ * of the two inactive lists at least.
+ */
+#define KT_RECLAIM_SLACK		(2 * SWAP_CLUSTER_MAX)
 
 /*
  * The delay of one over-high pass as kernel/README.md documents it: the
- * lowered level max(min(high, usage) - N, min, low), the overage over it
+ * lowered level max(min(high, usage) - N, emin, elow), the overage over it
  * capped at 16, the stock curve for the pages charged, the stock clamp.
  */
 static __u64 expected_delay(const struct kt_sleep *s)
@@ -164,12 +178,15 @@ struct delay_case {
 	__u64 min_usage;	/* pages: from this usage on */
 	const char *prot_file;	/* memory.min or memory.low, or NULL */
 	const char *prot_value;
+	int prot_base;		/* the same on the tests' parent cgroup too */
 };
 
 struct delay_result {
 	__u64 sleeps;
 	__u64 first_timeout;	/* 0 without a sleep */
+	long long bpf_high_events;
 	long long high_events;
+	__u64 min_usage_after_pass;
 };
 
 /* Allocate 5M in a new cgroup as C says; check every sleep it caused. */
@@ -182,6 +199,9 @@ static enum kt_result run_case(const struct delay_case *c, struct delay_result *
 		goto out;
 	if (c->prot_file && kt_cg_write(r.cg, c->prot_file, c->prot_value))
 		goto out;
+	if (c->prot_base &&
+	    kt_cg_write(kt_cg_base(), c->prot_file, c->prot_value))
+		goto out;
 	if (kt_cg_run_alloc(r.cg, 5, 1))
 		goto out;
 	log_sleeps(r.skel);
@@ -192,8 +212,15 @@ static enum kt_result run_case(const struct delay_case *c, struct delay_result *
 	ret = check_sleeps(r.skel);
 	res->sleeps = r.skel->bss->nr_sleeps;
 	res->first_timeout = res->sleeps ? r.skel->bss->sleeps[0].timeout : 0;
+	res->bpf_high_events = kt_cg_read_key(r.cg, "memory.events", "bpf_high");
 	res->high_events = kt_cg_read_key(r.cg, "memory.events", "high");
+	res->min_usage_after_pass = r.skel->bss->min_usage_after_pass;
+	kt_log("%s: bpf_high %lld, high %lld, least usage after a pass %llu\n",
+	       c->name, res->bpf_high_events, res->high_events,
+	       (unsigned long long)res->min_usage_after_pass);
 out:
+	if (c->prot_base)
+		kt_cg_write(kt_cg_base(), c->prot_file, "0");
 	delay_run_destroy(&r);
 	return ret;
 }
@@ -202,7 +229,7 @@ KT_TEST(delay_matches_formula, "each sleep's timeout equals the documented formu
 {
 	/* About 6 % over the lowered level: a quarter second a batch. */
 	static const struct delay_case mid = { .name = "mid", .n = 64, .min_usage = 1024 };
-	/* Below HZ/100: passes, reclaim, but no sleep at all. */
+	/* Below HZ/100 and SWAP_CLUSTER_MAX: passes, but no reclaim and no sleep. */
 	static const struct delay_case tiny = { .name = "tiny", .n = 4, .min_usage = 1024 };
 	/* N over the usage: the level is 0, the delay the stock clamp. */
 	static const struct delay_case clamp = { .name = "clamp", .n = UINT_MAX, .min_usage = 1200 };
@@ -215,7 +242,8 @@ KT_TEST(delay_matches_formula, "each sleep's timeout equals the documented formu
 
 	KT_ASSERT(run_case(&tiny, &r) == KT_PASS);
 	KT_ASSERT_CMP(r.sleeps, ==, 0);
-	KT_ASSERT_CMP(r.high_events, >, 0);
+	KT_ASSERT_CMP(r.high_events, ==, 0);
+	KT_ASSERT_CMP(r.bpf_high_events, >, 0);
 
 	KT_ASSERT(run_case(&clamp, &r) == KT_PASS);
 	KT_ASSERT_CMP(r.sleeps, >, 0);
@@ -223,26 +251,39 @@ KT_TEST(delay_matches_formula, "each sleep's timeout equals the documented formu
 	return KT_PASS;
 }
 
-KT_TEST(delay_honours_protection, "the lowered level stops at memory.min and memory.low")
+KT_TEST(delay_honours_protection, "the lowered level stops at the effective memory.min and memory.low")
 {
-	/* Protected beyond the usage: nothing to do, whatever N is. */
-	static const struct delay_case min = { "min", UINT_MAX, 256, "memory.min", "64M" };
-	static const struct delay_case low = { "low", UINT_MAX, 256, "memory.low", "64M" };
+	/* Protected beyond the usage, parent too: nothing to do, whatever N is. */
+	static const struct delay_case min = { "min", UINT_MAX, 256, "memory.min", "64M", 1 };
+	static const struct delay_case low = { "low", UINT_MAX, 256, "memory.low", "64M", 1 };
 	/*
 	 * Protected up to 4M of the 5M: the level stops there, and the delay
-	 * is that of the overage over 4M (check_sleeps), not the clamp.
+	 * is that of the overage over 4M (check_sleeps), not the clamp; no
+	 * pass ends with the usage below 4M.
 	 */
-	static const struct delay_case part = { "part", UINT_MAX, 256, "memory.min", "4M" };
+	static const struct delay_case part = { "part", UINT_MAX, 256, "memory.min", "4M", 1 };
+	/*
+	 * The cgroup's own memory.low, under a parent without protection: its
+	 * effective protection is 0, and whoever may write a memory.low in a
+	 * delegated subtree does not escape the policy with it.
+	 */
+	static const struct delay_case own = { "own", UINT_MAX, 256, "memory.low", "64M", 0 };
 	struct delay_result r;
 
 	KT_ASSERT(run_case(&min, &r) == KT_PASS);
 	KT_ASSERT_CMP(r.sleeps, ==, 0);
-	KT_ASSERT_CMP(r.high_events, ==, 0);
+	KT_ASSERT_CMP(r.bpf_high_events, ==, 0);
 	KT_ASSERT(run_case(&low, &r) == KT_PASS);
 	KT_ASSERT_CMP(r.sleeps, ==, 0);
-	KT_ASSERT_CMP(r.high_events, ==, 0);
+	KT_ASSERT_CMP(r.bpf_high_events, ==, 0);
 	KT_ASSERT(run_case(&part, &r) == KT_PASS);
-	KT_ASSERT_CMP(r.high_events, >, 0);
+	KT_ASSERT_CMP(r.min_usage_after_pass, >, 0);
+	KT_ASSERT_CMP(r.min_usage_after_pass, >=, (4 << 20) / 4096 - KT_RECLAIM_SLACK);
+	KT_ASSERT_CMP(r.bpf_high_events, >, 0);
+	KT_ASSERT(run_case(&own, &r) == KT_PASS);
+	KT_ASSERT_CMP(r.sleeps, >, 0);
+	KT_ASSERT_CMP(r.first_timeout, ==, MEMCG_MAX_HIGH_DELAY_JIFFIES);
+	KT_ASSERT_CMP(r.bpf_high_events, >, 0);
 	return KT_PASS;
 }
 
@@ -293,6 +334,112 @@ KT_TEST(delay_only_on_return, "a charge-heavy syscall sleeps on return to user s
 	/* The pages the synchronous passes left reach the return path. */
 	KT_ASSERT_CMP(bss->sleeps[bss->nr_sleeps - 1].nr_charged, >,
 		      MEMCG_CHARGE_BATCH);
+	delay_run_destroy(&r);
+	return KT_PASS;
+}
+
+/*
+ * D1 of the third review: inside one large write() over both a real
+ * memory.high and a policy's level, the synchronous passes keep to the
+ * real limits with the stock counter, reset each time: each asks reclaim
+ * for at most the two batches charged since the last, and the hook is
+ * asked once per stock refill, not again by every pass.  A pass that
+ * re-armed the counter with the policy's pages made each ask bigger than
+ * the last, quadratic over-reclaim.
+ */
+KT_TEST(delay_sync_pass_bounded, "a large write over a real memory.high and a policy level: sync passes ask two batches at most")
+{
+	const struct memcg_delay_test__bss *bss;
+	__u64 refills = (WRITE_MB << 20) / 4096 / MEMCG_CHARGE_BATCH;
+	struct delay_run r;
+	char *buf = malloc(WRITE_MB << 20);
+
+	KT_ASSERT(buf);
+	memset(buf, 'x', WRITE_MB << 20);
+	/* 1M of policy pages over a level armed from 2M; a real high of 4M. */
+	KT_ASSERT(!delay_run_start(&r, "s", 256, 512));
+	KT_ASSERT(!kt_cg_write(r.cg, "memory.high", "4M"));
+	KT_ASSERT(!kt_cg_run(r.cg, child_write, buf));
+	free(buf);
+	bss = r.skel->bss;
+	kt_log("hook calls %llu (stock refills of the write %llu); in charges: "
+	       "%llu reclaims asked %llu pages, at most %llu, got %llu; on "
+	       "return: %llu reclaims asked %llu, at most %llu, got %llu\n",
+	       (unsigned long long)bss->hook_calls, (unsigned long long)refills,
+	       (unsigned long long)bss->in_charge_reclaim.calls,
+	       (unsigned long long)bss->in_charge_reclaim.asked,
+	       (unsigned long long)bss->in_charge_reclaim.max_asked,
+	       (unsigned long long)bss->in_charge_reclaim.reclaimed,
+	       (unsigned long long)bss->in_return_reclaim.calls,
+	       (unsigned long long)bss->in_return_reclaim.asked,
+	       (unsigned long long)bss->in_return_reclaim.max_asked,
+	       (unsigned long long)bss->in_return_reclaim.reclaimed);
+	/* The real limit was exceeded inside the write: sync passes ran. */
+	KT_ASSERT_CMP(bss->in_charge_reclaim.calls, >, 0);
+	KT_ASSERT_CMP(bss->in_charge_reclaim.max_asked, <=, 2 * MEMCG_CHARGE_BATCH);
+	/* What the write charged, and the policy's overage, bound the total. */
+	KT_ASSERT_CMP(bss->in_charge_reclaim.reclaimed, <=, refills * MEMCG_CHARGE_BATCH);
+	/* One ask per refill, a quarter more for slab and the return pass. */
+	KT_ASSERT_CMP(bss->hook_calls, <=, refills * 5 / 4 + 4);
+	/* The policy's pass ran on the way back, in batches. */
+	KT_ASSERT_CMP(bss->in_return_reclaim.calls, >, 0);
+	KT_ASSERT_CMP(bss->in_return_reclaim.max_asked, <=, MEMCG_BPF_RECLAIM_BATCH);
+	KT_ASSERT_CMP(kt_cg_read_key(r.cg, "memory.events", "bpf_high"), >, 0);
+	delay_run_destroy(&r);
+	return KT_PASS;
+}
+
+#define KILL_MB		64
+#define KILL_ARMED_MB	48
+
+/*
+ * D2 of the third review: a level far below the usage (N = UINT_MAX, level
+ * 0) is reclaimed in batches, and SIGKILL stops the pass after the batch
+ * in flight; one unbounded reclaim call ran to its end, whatever signal
+ * came.  The child allocates KILL_MB; the hook arms at KILL_ARMED_MB, so
+ * that one pass has about that much to reclaim; the parent kills the
+ * child as soon as the pass's first reclaim call has begun.
+ */
+KT_TEST(delay_pass_killable, "SIGKILL stops the policy's reclaim within one batch")
+{
+	const struct memcg_delay_test__bss *bss;
+	__u64 armed_pages = (KILL_ARMED_MB << 20) / 4096;
+	struct timespec nap = { 0, 1000000 };
+	struct delay_run r;
+	int status, polls;
+	pid_t pid;
+
+	KT_ASSERT(!delay_run_start(&r, "k", UINT_MAX, armed_pages));
+	bss = r.skel->bss;
+	pid = fork();
+	KT_ASSERT(pid >= 0);
+	if (pid == 0) {
+		char me[32];
+
+		snprintf(me, sizeof(me), "%d", getpid());
+		if (kt_cg_write(r.cg, "cgroup.procs", me))
+			_exit(1);
+		kt_alloc_anon(KILL_MB, 1000);
+		_exit(2);
+	}
+	for (polls = 0; polls < 60000 && !bss->in_return_reclaim.calls; polls++)
+		nanosleep(&nap, NULL);
+	r.skel->bss->killed = 1;
+	kill(pid, SIGKILL);
+	KT_ASSERT_CMP(waitpid(pid, &status, 0), ==, pid);
+	kt_log("polls %d; on return: %llu reclaims asked %llu, at most %llu, "
+	       "got %llu; after the kill %llu\n", polls,
+	       (unsigned long long)bss->in_return_reclaim.calls,
+	       (unsigned long long)bss->in_return_reclaim.asked,
+	       (unsigned long long)bss->in_return_reclaim.max_asked,
+	       (unsigned long long)bss->in_return_reclaim.reclaimed,
+	       (unsigned long long)bss->reclaimed_after_kill);
+	KT_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	KT_ASSERT_CMP(bss->in_return_reclaim.calls, >, 0);
+	KT_ASSERT_CMP(bss->in_return_reclaim.max_asked, <=, MEMCG_BPF_RECLAIM_BATCH);
+	KT_ASSERT_CMP(bss->reclaimed_after_kill, <=, MEMCG_BPF_RECLAIM_BATCH + KT_RECLAIM_SLACK);
+	/* The kill cut the pass short: most of the armed usage stayed. */
+	KT_ASSERT_CMP(bss->in_return_reclaim.reclaimed, <, armed_pages / 2);
 	delay_run_destroy(&r);
 	return KT_PASS;
 }

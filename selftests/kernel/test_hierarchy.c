@@ -43,7 +43,7 @@ KT_TEST(hier_child_created_later_inherits, "a child created after the attach inh
 	a->bss->target_cgid = kt_cg_id(g);
 	a->bss->nr_pages = 16;
 	KT_ASSERT_CMP(served_by(a, g), ==, 1);
-	KT_ASSERT_CMP(kt_cg_read_key(g, "memory.events", "high"), >, 0);
+	KT_ASSERT_CMP(kt_cg_read_key(g, "memory.events", "bpf_high"), >, 0);
 
 	bpf_link__destroy(link);
 	memcg_ops_test__destroy(a);

@@ -43,7 +43,7 @@ KT_TEST(removal_auto_detaches, "rmdir of an attached cgroup detaches the link wi
 
 	KT_ASSERT(!kt_cg_create("r", cg));
 	id = kt_cg_id(cg);
-	a = kt_ops_load(id, KT_PENALTY_PAGES);
+	a = kt_ops_load_penalty(id);
 	KT_ASSERT(a);
 	link = kt_ops_attach(a, cg, BPF_F_CGROUP_FD);
 	KT_ASSERT(link);
@@ -101,7 +101,7 @@ KT_TEST(removal_with_link_closed_early, "closing the link before rmdir leaves no
 	char cg[PATH_MAX];
 
 	KT_ASSERT(!kt_cg_create("e", cg));
-	a = kt_ops_load(0, KT_PENALTY_PAGES);
+	a = kt_ops_load_penalty(0);
 	KT_ASSERT(a);
 	link = kt_ops_attach(a, cg, BPF_F_CGROUP_FD);
 	KT_ASSERT(link);
