@@ -233,13 +233,13 @@ void prio_attach_explain_busy(const struct prio_attach_abi *abi,
 	int rel, best = 2;
 	uint64_t cgid;
 
-	/* The link at path explains it best, then one below, then the
-	 * nearest one above. */
+	/* The link at path explains it best, then the nearest one above. */
 	while (bpf_link_get_next_id(id, &id) == 0 && best != 0) {
 		if (abi->link_info_by_id(id, &cgid, &map_id) < 0 || !cgid)
 			continue;
 		rel = relation(cgroup_root, path, cgid, where, sizeof(where));
-		if (rank(rel) >= rank(best))
+		/* A link below does not stop one above (cgroup-bpf's rules). */
+		if (rel == 1 || rank(rel) >= rank(best))
 			continue;
 		best = rel;
 		best_id = id;
@@ -248,10 +248,6 @@ void prio_attach_explain_busy(const struct prio_attach_abi *abi,
 	if (best == 0)
 		snprintf(buf, len, "memcg_bpf_ops already attached there by "
 			 "someone else: link %u; see bpftool link show", best_id);
-	else if (best == 1)
-		snprintf(buf, len, "memcg_bpf_ops already attached below it, at "
-			 "%s by link %u; see bpftool link show", best_where,
-			 best_id);
 	else if (best < 0)
 		snprintf(buf, len, "memcg_bpf_ops attached above it, at %s by "
 			 "link %u, does not allow overriding; see bpftool link "

@@ -196,7 +196,12 @@ static const char *group_name(const struct prio_config *c,
 	return c->groups[p->groups[i].conf_index].name;
 }
 
-/* Would the kernel accept a new link on path, given the links in s? */
+/*
+ * Would the kernel accept a new link on path, given the links in s?  Its
+ * rules are cgroup-bpf's: one link per cgroup, and below a link only if
+ * the closest one above allows overriding; a link below does not stop
+ * one above.
+ */
 static int check_new_link(const struct link_set *s, const char *name,
 			  const char *path, char *err, size_t errlen)
 {
@@ -209,12 +214,6 @@ static int check_new_link(const struct link_set *s, const char *name,
 					 "would need a second link on the "
 					 "cgroup of group '%s'", name, path,
 					 s->name[k]);
-		if (prio_path_contains(path, s->path[k]))
-			return prio_fail(err, errlen, -EBUSY, "group '%s' on %s "
-					 "would be attached above the link of "
-					 "group '%s' on %s, which the kernel "
-					 "does not allow", name, path,
-					 s->name[k], s->path[k]);
 		if (prio_path_contains(s->path[k], path) &&
 		    (!up || strlen(s->path[k]) > strlen(up))) {
 			up = s->path[k];

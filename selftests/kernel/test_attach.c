@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
@@ -18,6 +19,7 @@
 #include "kt_ops.h"
 #include "memcg_ops_nonsleepable.skel.h"
 #include "memcg_ops_sleepable.skel.h"
+#include "memcg_reg_stall.skel.h"
 
 KT_TEST(attach_btf_has_memcg_bpf_ops, "struct memcg_bpf_ops and its hooks are in the kernel BTF")
 {
@@ -216,21 +218,52 @@ KT_TEST(attach_sleepable_refused, "a sleepable memcg_nr_pages_over_high does not
 	return KT_PASS;
 }
 
-KT_TEST(attach_removed_refused, "a cgroup removed but still open refuses attachment")
+/*
+ * A cgroup removed between BPF_LINK_CREATE's lookup of its fd and reg():
+ * memcg_reg_stall.bpf.c holds reg() back while the cgroup goes, so that
+ * reg() itself must see the dying css and refuse.  A removal before the
+ * attach is refused by the fd lookup already and says nothing of reg().
+ */
+KT_TEST(attach_removed_refused, "a cgroup removed while the attach is on its way to reg() is refused (ENOENT)")
 {
+	struct memcg_reg_stall *stall;
 	struct memcg_ops_test *skel;
+	struct bpf_link *link;
+	struct timespec nap = { 0, 1000000 };
 	char cg[PATH_MAX];
-	int fd;
+	int fd, status, polls;
+	pid_t pid;
 
 	KT_ASSERT(!kt_cg_create("gone", cg));
 	skel = kt_ops_load(0, 0);
 	KT_ASSERT(skel);
+	stall = memcg_reg_stall__open_and_load();
+	KT_ASSERT(stall);
+	stall->bss->stall_ns = 2000000000ULL;
+	KT_ASSERT(!memcg_reg_stall__attach(stall));
 	fd = kt_cg_open(cg);
 	KT_ASSERT(fd >= 0);
+
+	pid = fork();
+	KT_ASSERT(pid >= 0);
+	if (pid == 0) {
+		errno = 0;
+		link = kt_ops_attach_fd(skel, fd, BPF_F_CGROUP_FD);
+		_exit(link ? 0 : errno ? errno : 100);
+	}
+	for (polls = 0; polls < 20000 && !stall->bss->entered; polls++)
+		nanosleep(&nap, NULL);
+	KT_ASSERT_CMP(stall->bss->entered, ==, 1);
 	KT_ASSERT(!kt_cg_remove(cg));
-	/* Right after rmdir the css is dying, and may not be offline yet. */
-	KT_ASSERT_ERRNO(!kt_ops_attach_fd(skel, fd, BPF_F_CGROUP_FD), ENOENT);
+	KT_ASSERT_CMP(waitpid(pid, &status, 0), ==, pid);
+	kt_log("reg() stalled %u of %u, attach exit %d\n", stall->bss->stalled,
+	       stall->bss->entered, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	/* The removal happened inside the window. */
+	KT_ASSERT_CMP(stall->bss->stalled, ==, 1);
+	KT_ASSERT(WIFEXITED(status));
+	KT_ASSERT_CMP(WEXITSTATUS(status), ==, ENOENT);
 	close(fd);
+	memcg_reg_stall__destroy(stall);
 	memcg_ops_test__destroy(skel);
 	return KT_PASS;
 }

@@ -39,11 +39,13 @@
 #define MEMCG_BPF_RECLAIM_BATCH		(16 * MEMCG_CHARGE_BATCH)
 #define SWAP_CLUSTER_MAX		32
 /*
- * How far below the lowered level reclaim may end: it stops with less
- * than SWAP_CLUSTER_MAX pages to go, and a call takes that many from each
- * of the two inactive lists at least.
+ * How far below the lowered level a pass may end: the last reclaim call
+ * asks for the rest of the overage, at least SWAP_CLUSTER_MAX pages, and
+ * vmscan, once it has that many, goes on scanning the other LRU type in
+ * proportion (shrink_lruvec()).  Two charge batches; 94 pages were seen
+ * on a 5M cgroup.  kernel/README.md says so.
  */
-#define KT_RECLAIM_SLACK		(2 * SWAP_CLUSTER_MAX)
+#define KT_RECLAIM_SLACK		(2 * MEMCG_CHARGE_BATCH)
 
 /*
  * The delay of one over-high pass as kernel/README.md documents it: the

@@ -70,15 +70,16 @@ KT_TEST(hier_existing_children_covered, "children existing at attach time get th
 	return KT_PASS;
 }
 
-KT_TEST(hier_override_and_restore, "ALLOW_OVERRIDE lets a child attach; -EBUSY cases; detach restores")
+KT_TEST(hier_override_and_restore, "ALLOW_OVERRIDE lets a child attach; -EBUSY cases; an ancestor may attach above; detach restores")
 {
 	struct memcg_ops_test *a, *b, *x;
-	struct bpf_link *la, *lb;
-	char base[PATH_MAX], p[PATH_MAX], c[PATH_MAX], d[PATH_MAX];
+	struct bpf_link *la, *lb, *lx;
+	char base[PATH_MAX], p[PATH_MAX], c[PATH_MAX], d[PATH_MAX], q[PATH_MAX];
 
 	KT_ASSERT(!kt_cg_create("p", p));
 	KT_ASSERT(!kt_cg_create("p/c", c));
 	KT_ASSERT(!kt_cg_create("p/d", d));
+	KT_ASSERT(!kt_cg_create("q", q));
 	snprintf(base, sizeof(base), "%s", p);
 	*strrchr(base, '/') = '\0';
 
@@ -96,10 +97,20 @@ KT_TEST(hier_override_and_restore, "ALLOW_OVERRIDE lets a child attach; -EBUSY c
 	KT_ASSERT_CMP(served_by(b, c), ==, 1);
 	KT_ASSERT_CMP(served_by(a, c), ==, 0);
 
-	/* One ops per memcg, and no different ops below an attachment. */
+	/* One ops per memcg. */
 	KT_ASSERT_ERRNO(!kt_ops_attach(x, p, BPF_F_CGROUP_FD), EBUSY);
 	KT_ASSERT_ERRNO(!kt_ops_attach(x, c, BPF_F_CGROUP_FD), EBUSY);
-	KT_ASSERT_ERRNO(!kt_ops_attach(x, base, BPF_F_CGROUP_FD), EBUSY);
+
+	/*
+	 * Above the attachments, as with cgroup-bpf: the tests' parent takes
+	 * X, which covers its other child q but not p's subtree, whose own
+	 * ops stay.
+	 */
+	lx = kt_ops_attach(x, base, BPF_F_CGROUP_FD);
+	KT_ASSERT(lx);
+	KT_ASSERT_CMP(served_by(x, q), ==, 1);
+	KT_ASSERT_CMP(served_by(x, d), ==, 0);
+	KT_ASSERT_CMP(served_by(x, c), ==, 0);
 
 	/* A sibling still runs A's ops. */
 	a->bss->target_cgid = kt_cg_id(d);
@@ -111,8 +122,12 @@ KT_TEST(hier_override_and_restore, "ALLOW_OVERRIDE lets a child attach; -EBUSY c
 	KT_ASSERT_CMP(served_by(b, c), ==, 0);
 	KT_ASSERT_CMP(served_by(a, c), ==, 1);
 
+	/* Detaching A gives p's subtree X's ops, from the tests' parent. */
 	bpf_link__destroy(la);
 	KT_ASSERT_CMP(served_by(a, c), ==, 0);
+	KT_ASSERT_CMP(served_by(x, c), ==, 1);
+	bpf_link__destroy(lx);
+	KT_ASSERT_CMP(served_by(x, q), ==, 0);
 	memcg_ops_test__destroy(a);
 	memcg_ops_test__destroy(b);
 	memcg_ops_test__destroy(x);

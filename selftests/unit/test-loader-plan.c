@@ -348,7 +348,7 @@ static void test_diff_refused(void **state)
 		 "change", root);
 	assert_string_equal(err, want);
 
-	/* low moves down to a/b, a new group takes a: above a live link. */
+	/* A new group on a cgroup whose live link it does not keep. */
 	load("[group.high]\npath = h\npriority = high\n"
 	     "[group.outer]\npath = a/b\npriority = low\n"
 	     "[group.inner]\npath = a\npriority = 5\n");
@@ -357,7 +357,36 @@ static void test_diff_refused(void **state)
 	snprintf(old[1].path, sizeof(old[1].path), "%s/a/b", root);
 	assert_int_equal(prio_plan_diff(old, n, &cfg, &plan, &d, err,
 					sizeof(err)), -EBUSY);
-	assert_non_null(strstr(err, "would be attached above the link of group 'low'"));
+	assert_non_null(strstr(err, "would need a second link on the cgroup of group 'low'"));
+}
+
+/*
+ * A new link above a live one is what cgroup-bpf allows, and so does the
+ * kernel's memcg_bpf_ops: low stays on a/b, a new group takes a.
+ */
+static void test_diff_above_live_link(void **state)
+{
+	struct prio_group_cfg old[PRIO_MAX_GROUPS];
+	struct prio_diff d;
+	uint32_t n;
+
+	(void)state;
+	mkdirs("h");
+	mkdirs("a/b");
+	load("[group.high]\npath = h\npriority = high\n"
+	     "[group.low]\npath = a/b\npriority = low\n");
+	build();
+	n = snapshot(old);
+	load("[group.high]\npath = h\npriority = high\n"
+	     "[group.low]\npath = a/b\npriority = low\n"
+	     "[group.outer]\npath = a\npriority = 10\n");
+	build();
+	if (prio_plan_diff(old, n, &cfg, &plan, &d, err, sizeof(err)) < 0)
+		fail_msg("diff: %s", err);
+	assert_int_equal(d.n_keep, 1);		/* low */
+	assert_int_equal(d.n_add, 1);		/* outer */
+	assert_string_equal(name_of(d.add[0]), "outer");
+	assert_int_equal(d.n_drop, 0);
 }
 
 static void test_diff_dead_link(void **state)
@@ -394,6 +423,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_diff_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_add_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_refused, setup, teardown),
+cmocka_unit_test_setup_teardown(test_diff_above_live_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_dead_link, setup, teardown),
 	};
 
