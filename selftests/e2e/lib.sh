@@ -82,18 +82,55 @@ mkcg() {
 	done
 }
 
-# The value of KEY in a flat-keyed cgroup file (memory.events...).
+# cg_key FILE KEY: the value of KEY in a flat-keyed cgroup file
+# (memory.events, cgroup.stat...).  A file that cannot be read, a KEY it
+# lacks or a value that is not a number fails the test: a counter that is
+# not there must never read as 0, which every "stays 0" check would accept.
+# Inside $(...) the failure ends only the substitution (its message goes to
+# stderr, nothing to stdout), so take a value as "v=$(cg_key ...) || exit 1",
+# or through the helpers below, which do.
 cg_key() {
 	local file=$1 key=$2 k v
+	[[ -r $file ]] || fail "cannot read $file"
 	while read -r k v; do
-		[[ $k == "$key" ]] && { echo "$v"; return 0; }
+		[[ $k == "$key" ]] || continue
+		[[ $v =~ ^[0-9]+$ ]] || fail "$file: $key is '$v', not a number"
+		echo "$v"
+		return 0
 	done <"$file"
-	echo 0
+	fail "$file has no key '$key'"
 }
 
-# High events of a cgroup, its subtree included / itself only.
-high_events() { cg_key "$1/memory.events" high; }
-high_events_local() { cg_key "$1/memory.events.local" high; }
+# Events of a cgroup: memory.events (its subtree included) or
+# memory.events.local (itself only).  The keys that say a group was
+# throttled:
+#   bpf_high  the policy (memcg_bpf_ops, mode hook) made it yield; only a
+#             kernel with the patches in kernel/ has this key;
+#   high      it went over its real memory.high: how mode memory.high
+#             throttles, and what the policy's yields do not raise.
+events() { cg_key "$1/memory.events" "$2"; }		# events CGROUP KEY
+events_local() { cg_key "$1/memory.events.local" "$2"; }
+
+# expect_events CGROUP KEY N WHAT: memory.events KEY of CGROUP is N.
+expect_events() {
+	local v
+	v=$(events "$1" "$2") || exit 1
+	expect_eq "$v" "$3" "$4"
+}
+
+# events_above CGROUP KEY N: memory.events KEY of CGROUP is above N (for
+# wait_for); events_local_above: the same in memory.events.local.
+events_above() {
+	local v
+	v=$(events "$1" "$2") || exit 1
+	((v > $3))
+}
+
+events_local_above() {
+	local v
+	v=$(events_local "$1" "$2") || exit 1
+	((v > $3))
+}
 
 # Kill everything in the subtree of a cgroup and wait until it is empty.
 cg_empty() {
@@ -102,7 +139,11 @@ cg_empty() {
 	wait_for 60 "$1 empty" cg_unpopulated "$1"
 }
 
-cg_unpopulated() { [[ $(cg_key "$1/cgroup.events" populated) == 0 ]]; }
+cg_unpopulated() {
+	local v
+	v=$(cg_key "$1/cgroup.events" populated) || exit 1
+	[[ $v == 0 ]]
+}
 
 # Remove a cgroup subtree, deepest first.
 cg_remove() {

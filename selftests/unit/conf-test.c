@@ -71,6 +71,10 @@ void assert_group_keys_equal(const struct prio_conf_group *a,
 	assert_int_equal(a->penalty_pages, b->penalty_pages);
 	assert_int_equal(a->penalty_max_pages, b->penalty_max_pages);
 	assert_int_equal(a->penalty_scaling, b->penalty_scaling);
+	assert_int_equal(a->throttle_max_ms, b->throttle_max_ms);
+	assert_int_equal(a->throttle_max_share, b->throttle_max_share);
+	assert_int_equal(a->throttle_window_ms, b->throttle_window_ms);
+	assert_int_equal(a->relief_ms, b->relief_ms);
 }
 
 /* The whole model, apart from the line numbers. */
@@ -81,6 +85,7 @@ void assert_config_equal(const struct prio_config *a,
 	assert_string_equal(a->cgroup_root, b->cgroup_root);
 	assert_string_equal(a->pin_path, b->pin_path);
 	assert_int_equal(a->create_cgroups, b->create_cgroups);
+	assert_int_equal(a->mode, b->mode);
 	assert_int_equal(a->n_groups, b->n_groups);
 	for (uint32_t i = 0; i < a->n_groups; i++) {
 		assert_string_equal(a->groups[i].name, b->groups[i].name);

@@ -169,6 +169,7 @@ static void test_schema_defaults(void **state)
 	assert_string_equal(c.cgroup_root, "/sys/fs/cgroup");
 	assert_string_equal(c.pin_path, "/sys/fs/bpf/memcg-prio");
 	assert_false(c.create_cgroups);
+	assert_int_equal(c.mode, PRIO_MODE_AUTO);
 	assert_config_equal(&c, &d);
 	assert_group_keys_equal(&g, &d.groups[0]);
 	assert_int_equal(g.pressure_level, PRIO_LEVEL_MEDIUM);
@@ -179,6 +180,10 @@ static void test_schema_defaults(void **state)
 	assert_int_equal(g.penalty_pages, 1024);
 	assert_int_equal(g.penalty_max_pages, 16384);
 	assert_false(g.penalty_scaling);
+	assert_int_equal(g.throttle_max_ms, 30000);
+	assert_int_equal(g.throttle_max_share, 90);
+	assert_int_equal(g.throttle_window_ms, 60000);
+	assert_int_equal(g.relief_ms, 5000);
 }
 
 /* conf/priority.ini: groups high and low, every other key at its default. */
@@ -197,6 +202,7 @@ static void test_shipped_example(void **state)
 	assert_string_equal(c.cgroup_root, defaults.cgroup_root);
 	assert_string_equal(c.pin_path, defaults.pin_path);
 	assert_int_equal(c.create_cgroups, defaults.create_cgroups);
+	assert_int_equal(c.mode, defaults.mode);
 
 	assert_int_equal(c.n_groups, 2);
 	assert_string_equal(c.groups[0].name, "high");
@@ -226,6 +232,7 @@ static void test_good_full_fields(void **state)
 	assert_string_equal(c.cgroup_root, "/mnt/cgroup2");
 	assert_string_equal(c.pin_path, "/sys/fs/bpf/prio-test");
 	assert_true(c.create_cgroups);
+	assert_int_equal(c.mode, PRIO_MODE_MEMORY_HIGH);
 	assert_int_equal(c.n_groups, 3);
 
 	g = &c.groups[0];
@@ -241,6 +248,10 @@ static void test_good_full_fields(void **state)
 	assert_int_equal(g->penalty_pages, 1);
 	assert_int_equal(g->penalty_max_pages, 1);
 	assert_true(g->penalty_scaling);
+	assert_int_equal(g->throttle_max_ms, 100);
+	assert_int_equal(g->throttle_max_share, 1);
+	assert_int_equal(g->throttle_window_ms, 100);
+	assert_int_equal(g->relief_ms, 100);
 
 	g = &c.groups[1];
 	assert_string_equal(g->name, "Batch_2");
@@ -254,11 +265,17 @@ static void test_good_full_fields(void **state)
 	assert_int_equal(g->penalty_pages, 1048576);
 	assert_int_equal(g->penalty_max_pages, 1048576);
 	assert_false(g->penalty_scaling);
+	assert_int_equal(g->throttle_max_ms, 3600000);
+	assert_int_equal(g->throttle_max_share, 100);
+	assert_int_equal(g->throttle_window_ms, 3600000);
+	assert_int_equal(g->relief_ms, 3600000);
 
 	g = &c.groups[2];
 	assert_string_equal(g->name, "everything");
 	assert_string_equal(g->path, "everything");
 	assert_int_equal(g->priority, 50);
+	assert_int_equal(g->throttle_max_ms, 30000);
+	assert_int_equal(g->relief_ms, 5000);
 }
 
 /* good-syntax.ini: comments, case, ':' and the other corners of the
@@ -273,6 +290,7 @@ static void test_good_syntax_fields(void **state)
 		fail_msg("%s", err);
 	assert_int_equal(c.n_groups, 2);
 	assert_true(c.create_cgroups);
+	assert_int_equal(c.mode, PRIO_MODE_HOOK);
 	assert_string_equal(c.groups[0].path, "a;b/c d");
 	assert_int_equal(c.groups[0].priority, 100);
 	assert_int_equal(c.groups[0].pressure_level, PRIO_LEVEL_CRITICAL);

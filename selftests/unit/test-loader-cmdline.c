@@ -92,10 +92,14 @@ static void test_commands(void **state)
 	assert_string_equal(args.config, "/y");
 	assert_int_equal(parse("-f", "--dry-run", NULL), 0);
 	assert_int_equal(args.cmd, PRIO_CMD_FOREGROUND);
+	assert_true(args.dry_run);
+	assert_null(args.config);
 	assert_int_equal(parse("--dump-config", NULL), 0);
 	assert_int_equal(args.cmd, PRIO_CMD_DUMP_CONFIG);
 	/* A command given twice is fine; unique prefixes too. */
 	assert_int_equal(parse("-s", "--status", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_STATUS);
+	assert_false(args.json);
 	assert_int_equal(parse("--det", NULL), 0);
 	assert_int_equal(args.cmd, PRIO_CMD_DETACH);
 	assert_string_equal(errbuf, "");

@@ -286,6 +286,7 @@ static void test_recover(void **state)
 	struct fixture *f = *state;
 	char err[512] = "", v[64], line[PATH_MAX + 64];
 	pid_t owner = 0;
+	size_t mark;
 	FILE *fp;
 
 	init(f);
@@ -301,16 +302,24 @@ static void test_recover(void **state)
 		 "group other max 5 5 %s\n", f->cfg[1].path, f->cfg[2].path);
 	fputs(line, fp);
 	fclose(fp);
+	fflush(f->out);
+	mark = f->log_len;
 	assert_int_equal(prio_highctl_recover(f->state, f->out, &owner, err,
 					      sizeof(err)), 1);
 	assert_int_equal(owner, 2147483646);
 	get(f, "t/low", "memory.high", v, sizeof(v));
 	assert_string_equal(v, "max");
-	assert_true(logged(f, "restored"));
+	/* One line, for low, and exactly this one. */
+	snprintf(line, sizeof(line), "memcg-prio: group 'low': restored "
+		 "%s/memory.high from 100663296 to max (left lowered by pid "
+		 "2147483646)\n", f->cfg[1].path);
+	fflush(f->out);
+	assert_string_equal(f->log + mark, line);
 	assert_int_equal(access(f->state, F_OK), -1);
 	/* other's value was never ours (still max): untouched, no line. */
 	get(f, "other", "memory.high", v, sizeof(v));
 	assert_string_equal(v, "max");
+	assert_null(strstr(f->log + mark, "group 'other'"));
 
 	/* A live owner other than us: refused, with its pid. */
 	fp = fopen(f->state, "w");

@@ -230,7 +230,9 @@ static void test_cfg(void **state)
 	     "window_pages = 1024\nhold_ms = 250\n"
 	     "[group.low]\npath = l\npriority = low\nscan_threshold_pages = 300\n"
 	     "window_ms = 500\npenalty_pages = 64\npenalty_max_pages = 128\n"
-	     "penalty_scaling = true\n");
+	     "penalty_scaling = true\nthrottle_max_ms = 2000\n"
+	     "throttle_max_share = 30\nthrottle_window_ms = 4000\n"
+	     "relief_ms = 1000\n");
 	build();
 	prio_plan_group_cfg(&cfg, &plan, 0, &c);
 	assert_string_equal(c.name, "high");
@@ -240,6 +242,11 @@ static void test_cfg(void **state)
 	assert_int_equal(c.level, 2);
 	assert_int_equal(c.window_pages, 1024);
 	assert_int_equal(c.hold_ms, 250);
+	/* Not set for high: the defaults. */
+	assert_int_equal(c.throttle_max_ms, 30000);
+	assert_int_equal(c.throttle_max_share, 90);
+	assert_int_equal(c.throttle_window_ms, 60000);
+	assert_int_equal(c.relief_ms, 5000);
 	assert_int_equal(c.link_flags, 0);
 	prio_plan_group_cfg(&cfg, &plan, 1, &c);
 	assert_string_equal(c.name, "low");
@@ -250,6 +257,10 @@ static void test_cfg(void **state)
 	assert_int_equal(c.penalty_pages, 64);
 	assert_int_equal(c.penalty_max_pages, 128);
 	assert_int_equal(c.penalty_scaling, 1);
+	assert_int_equal(c.throttle_max_ms, 2000);
+	assert_int_equal(c.throttle_max_share, 30);
+	assert_int_equal(c.throttle_window_ms, 4000);
+	assert_int_equal(c.relief_ms, 1000);
 	assert_int_equal(c.link_flags, PRIO_LINK_ATTACHED);
 }
 
