@@ -27,6 +27,8 @@ static const struct {
 				 "memcg:mod_memcg_lruvec_state" },
 	[PRIO_SOURCE_EVENTS] = { "vm-events", "tracepoint "
 				 "memcg:count_memcg_events" },
+	[PRIO_SOURCE_TEST_SILENT] = { "test-silent", "fentry on vmpressure(), "
+				      "every report dropped (TEST ONLY)" },
 };
 
 const char *prio_source_name(uint32_t source)
@@ -75,8 +77,18 @@ static bool source_available(const struct btf *b, enum prio_source s)
 		return prio_btf_enum_has(b, "vm_event_item", "PGSCAN_KSWAPD") &&
 		       prio_btf_has_typedef(b, "btf_trace_count_memcg_events");
 	default:
-		return false;
+		return false;	/* test-silent: only through the environment */
 	}
+}
+
+/* The first tracepoint source after s that the kernel offers, or none. */
+static enum prio_source fallback_of(const struct btf *b, enum prio_source s)
+{
+	for (uint32_t f = PRIO_SOURCE_LRUVEC; f < PRIO_SOURCE_TEST_SILENT; f++)
+		if ((s == PRIO_SOURCE_TEST_SILENT || f > s) &&
+		    source_available(b, f))
+			return f;
+	return PRIO_NR_SOURCES;
 }
 
 /*
@@ -97,6 +109,11 @@ static int probe_source(struct prio_kernel *k, char *err, size_t errlen)
 	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
 		if (source_available(b, s)) {
 			k->source = s;
+			k->fallback = fallback_of(b, s);
+			k->global_ends = prio_btf_has_typedef(b,
+					"btf_trace_mm_vmscan_direct_reclaim_end") &&
+					 prio_btf_has_typedef(b,
+					"btf_trace_mm_vmscan_balance_pgdat_end");
 			return 0;
 		}
 	}
@@ -119,8 +136,10 @@ int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
 		if (strcmp(want, sources[s].name))
 			continue;
 		known = true;
-		if (source_available(k->vmlinux, s)) {
+		if (source_available(k->vmlinux, s == PRIO_SOURCE_TEST_SILENT ?
+				     PRIO_SOURCE_VMPRESSURE : s)) {
 			k->source = s;
+			k->fallback = fallback_of(k->vmlinux, s);
 			return 0;
 		}
 	}
