@@ -139,6 +139,37 @@ static void test_env_refuses(void **state)
 	btf__free(v);
 }
 
+/* The test-only silent source: by name only, with lruvec-stat behind it. */
+static void test_env_test_silent(void **state)
+{
+	struct btf *b = kernel_btf(6, true), *v = kernel_btf(6, false);
+	struct prio_kernel k = { .vmlinux = b, .source = PRIO_NR_SOURCES };
+
+	(void)state;
+	setenv(PRIO_SOURCE_ENV, "test-silent", 1);
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.source, PRIO_SOURCE_TEST_SILENT);
+	assert_int_equal(k.fallback, PRIO_SOURCE_LRUVEC);
+	setenv(PRIO_SOURCE_ENV, "vmpressure", 1);
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.fallback, PRIO_SOURCE_LRUVEC);
+	/* Without the tracepoint: no fallback. */
+	k = (struct prio_kernel){ .vmlinux = v, .source = PRIO_NR_SOURCES };
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.source, PRIO_SOURCE_VMPRESSURE);
+	assert_int_equal(k.fallback, PRIO_NR_SOURCES);
+	/* lruvec-stat has none after it here either. */
+	k = (struct prio_kernel){ .vmlinux = b, .source = PRIO_NR_SOURCES };
+	setenv(PRIO_SOURCE_ENV, "lruvec-stat", 1);
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.fallback, PRIO_NR_SOURCES);
+	unsetenv(PRIO_SOURCE_ENV);
+	assert_string_equal(prio_source_name(PRIO_SOURCE_TEST_SILENT),
+			    "test-silent");
+	btf__free(b);
+	btf__free(v);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -155,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_func_param),
 		cmocka_unit_test(test_env_picks_a_shape),
 		cmocka_unit_test(test_env_refuses),
+		cmocka_unit_test(test_env_test_silent),
 		cmocka_unit_test(test_names),
 	};
 
