@@ -516,7 +516,7 @@ static void reclaim_done(__u64 pages)
 {
 	struct prio_source_state *ss;
 	__u32 tid = current_tid();
-	__u64 now;
+	__u64 now, since;
 
 	if (bpf_map_lookup_elem(&source_heard, &tid)) {
 		bpf_map_delete_elem(&source_heard, &tid);
@@ -531,8 +531,10 @@ static void reclaim_done(__u64 pages)
 		ss->silent_since_ns = now;
 	__sync_fetch_and_add(&ss->unheard_reclaims, 1);
 	__sync_fetch_and_add(&ss->unheard_pages, pages);
-	if (ss->unheard_reclaims < PRIO_SILENT_RECLAIMS ||
-	    now - ss->silent_since_ns < PRIO_SILENT_MS * PRIO_NS_PER_MS)
+	/* A report on another CPU may clear the run meanwhile: 0 is no run. */
+	since = ss->silent_since_ns;
+	if (ss->unheard_reclaims < PRIO_SILENT_RECLAIMS || !since ||
+	    now < since + PRIO_SILENT_MS * PRIO_NS_PER_MS)
 		return;
 	if (!ss->found_silent_ns)
 		ss->found_silent_ns = now;
