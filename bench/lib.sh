@@ -5,11 +5,22 @@
 # bench_build TOP: install what is needed, build the bench kernel (cached)
 # and memcg-prio against it; sets kdir and builddir
 # ($MEMCG_PRIO_BENCH_BUILDDIR, default TOP/build-bench).
+# MEMCG_PRIO_BENCH_KDIR=DIR uses the kernel already built in DIR (a
+# kernel/build output directory) and does not run kernel/build at all: a
+# benchmark on a kernel kept apart while the series changes.
 bench_build() {
 	local top=$1
 
 	"$top/selftests/install-deps"
-	kdir=$("$top/kernel/build" --variant bench --print-dir)
+	if [[ ${MEMCG_PRIO_BENCH_KDIR:-} ]]; then
+		kdir=$MEMCG_PRIO_BENCH_KDIR
+		[[ -f $kdir/bzImage && -f $kdir/vmlinux.btf ]] || {
+			echo "bench: MEMCG_PRIO_BENCH_KDIR=$kdir holds no bzImage and vmlinux.btf" >&2
+			return 1
+		}
+	else
+		kdir=$("$top/kernel/build" --variant bench --print-dir)
+	fi
 	builddir=${MEMCG_PRIO_BENCH_BUILDDIR:-$top/build-bench}
 	if [[ -f $builddir/build.ninja ]]; then
 		meson configure "$builddir" -Dkernel_dir="$kdir" >/dev/null
