@@ -164,6 +164,23 @@ static void usage(FILE *f)
 		DEFAULT_MIN_ROUNDS, DEFAULT_MAX_ROUNDS, MAX_ROUNDS, DEFAULT_TARGET_PCT);
 }
 
+/* A number in [min, max] from the option KEY's argument s; 0, or -1 with a message. */
+static int parse_num(int key, const char *s, double min, double max, double *ret_v)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min && v <= max)) {
+		fprintf(stderr, "hook-overhead: -%c '%s': want a number in %g..%g\n",
+			key, s, min, max);
+		return -1;
+	}
+	*ret_v = v;
+	return 0;
+}
+
 /* The measurements, one slot per round up to the maximum. */
 struct rounds {
 	double *base, *hooked;
@@ -261,10 +278,24 @@ int main(int argc, char **argv)
 	size_t mb = 64;
 
 	while ((c = getopt(argc, argv, "r:R:p:m:c:i:a:d:oh")) != -1) {
+		double v;
+
 		switch (c) {
-		case 'r': rs.min = atoi(optarg); break;
-		case 'R': rs.max = atoi(optarg); break;
-		case 'p': rs.target_pct = atof(optarg); break;
+		case 'r':
+		case 'R':
+			if (parse_num(c, optarg, 1, MAX_ROUNDS, &v))
+				return 2;
+			if (v != (int)v) {
+				fprintf(stderr, "hook-overhead: -%c '%s': want a whole number\n",
+					c, optarg);
+				return 2;
+			}
+			*(c == 'r' ? &rs.min : &rs.max) = v;
+			break;
+		case 'p':
+			if (parse_num(c, optarg, 0.001, 100, &rs.target_pct))
+				return 2;
+			break;
 		case 'm': mb = strtoul(optarg, NULL, 0); break;
 		case 'c': cg = optarg; break;
 		case 'i': iters = atoi(optarg); break;
@@ -275,13 +306,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (rs.min < 1 || rs.max < rs.min || rs.max > MAX_ROUNDS) {
-		fprintf(stderr, "hook-overhead: want 1 <= -r MIN <= -R MAX <= %d, got %d and %d\n",
-			MAX_ROUNDS, rs.min, rs.max);
-		return 2;
-	}
-	if (!(rs.target_pct > 0)) {
-		fprintf(stderr, "hook-overhead: -p wants a positive percentage\n");
+	if (rs.max < rs.min) {
+		fprintf(stderr, "hook-overhead: -R %d is below -r %d\n", rs.max, rs.min);
 		return 2;
 	}
 	if (!su.attach_cmd != !su.detach_cmd) {
