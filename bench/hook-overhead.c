@@ -141,7 +141,6 @@ static int setup_detach(struct setup *s)
 	return 0;
 }
 
-
 #define DEFAULT_MIN_ROUNDS 10
 #define DEFAULT_MAX_ROUNDS 150
 #define DEFAULT_TARGET_PCT 2.0
@@ -200,6 +199,7 @@ static int run_rounds(struct setup *su, struct rounds *rs, const char *cg,
 {
 	for (int r = 0; r < rs->max && !rs->met; r++) {
 		int hooked_first = r % 2;	/* neither always runs second */
+		int met;
 
 		for (int pass = 0; pass < 2; pass++) {
 			int hook = pass == !hooked_first;
@@ -219,16 +219,13 @@ static int run_rounds(struct setup *su, struct rounds *rs, const char *cg,
 		rs->used = r + 1;
 		printf("round %3d: without %.3f s, with %.3f s, ratio %.3f\n", r,
 		       rs->base[r], rs->hooked[r], rs->hooked[r] / rs->base[r]);
-		if (rs->used < rs->min)
-			continue;
-		if (stats_ratio_ci(rs->base, rs->hooked, rs->used, &rs->ci)) {
+		met = stats_round_check(stdout, rs->base, rs->hooked, rs->used,
+					rs->min, rs->target_pct, &rs->ci);
+		if (met < 0) {
 			fprintf(stderr, "hook-overhead: cannot compute the interval\n");
 			return -1;
 		}
-		rs->met = stats_ci_within(&rs->ci, rs->target_pct);
-		printf("           median ratio %.3f, 95%% CI %.3f..%.3f (%+.1f%% %+.1f%%)\n",
-		       rs->ci.median, rs->ci.low, rs->ci.high,
-		       stats_ci_low_pct(&rs->ci), stats_ci_high_pct(&rs->ci));
+		rs->met = met;
 		fflush(stdout);
 	}
 	return 0;

@@ -473,6 +473,8 @@ static int bench_fini(struct bench *b)
 static int run_rounds(struct bench *b)
 {
 	for (long r = 0; r < arg_max_rounds && !b->met; r++) {
+		int met;
+
 		for (int pass = 0; pass < 2; pass++) {
 			bool attach = pass != r % 2;
 
@@ -483,16 +485,13 @@ static int run_rounds(struct bench *b)
 		b->used = r + 1;
 		printf("round %3ld: detached %.3f s, attached %.3f s, ratio %.3f\n",
 		       r, b->detached_s[r], b->attached_s[r], b->ratio[r]);
-		if (b->used >= arg_min_rounds) {
-			if (stats_ratio_ci(b->detached_s, b->attached_s, b->used, &b->ci)) {
-				fprintf(stderr, PROG ": cannot compute the interval\n");
-				return -1;
-			}
-			b->met = stats_ci_within(&b->ci, arg_target_pct);
-			printf("           median ratio %.3f, 95%% CI %.3f..%.3f (%+.1f%% %+.1f%%)\n",
-			       b->ci.median, b->ci.low, b->ci.high,
-			       stats_ci_low_pct(&b->ci), stats_ci_high_pct(&b->ci));
+		met = stats_round_check(stdout, b->detached_s, b->attached_s, b->used,
+					arg_min_rounds, arg_target_pct, &b->ci);
+		if (met < 0) {
+			fprintf(stderr, PROG ": cannot compute the interval\n");
+			return -1;
 		}
+		b->met = met;
 		fflush(stdout);
 	}
 	return 0;

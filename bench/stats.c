@@ -116,3 +116,20 @@ double stats_ci_high_pct(const struct stats_ci *ci)
 {
 	return (ci->high / ci->median - 1) * 100;
 }
+
+int stats_round_check(FILE *f, const double *without, const double *with,
+		      size_t n, size_t min_rounds, double pct,
+		      struct stats_ci *ret_ci)
+{
+	int err;
+
+	if (n < min_rounds)
+		return 0;
+	err = stats_ratio_ci(without, with, n, ret_ci);
+	if (err)
+		return err;
+	fprintf(f, "           median ratio %.3f, 95%% CI %.3f..%.3f (%+.1f%% %+.1f%%)\n",
+		ret_ci->median, ret_ci->low, ret_ci->high,
+		stats_ci_low_pct(ret_ci), stats_ci_high_pct(ret_ci));
+	return stats_ci_within(ret_ci, pct);
+}

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define STATS_BOOT_RESAMPLES 10000
 #define STATS_BOOT_SEED UINT64_C(0x6d656d636770726f)	/* "memcgpro" */
@@ -61,5 +62,15 @@ bool stats_ci_within(const struct stats_ci *ci, double pct);
 /* How far the ends lie from the median, in percent of it (low one <= 0). */
 double stats_ci_low_pct(const struct stats_ci *ci);
 double stats_ci_high_pct(const struct stats_ci *ci);
+
+/*
+ * The stopping rule, after n rounds: before min_rounds, 0.  From then on
+ * computes *ret_ci of the n rounds, prints its running line to f, and
+ * returns 1 when both ends lie within pct percent of the median, 0 when
+ * not, or the negative errno of stats_ratio_ci().
+ */
+int stats_round_check(FILE *f, const double *without, const double *with,
+		      size_t n, size_t min_rounds, double pct,
+		      struct stats_ci *ret_ci);
 
 #endif

@@ -144,6 +144,24 @@ static void test_stop_rule(void **state)
 	assert_true(stats_ci_high_pct(&ci) > 2.09 && stats_ci_high_pct(&ci) < 2.11);
 }
 
+/* The round check: silent before the minimum, then the rule, or the error. */
+static void test_round_check(void **state)
+{
+	const double without[] = { 1, 1, 1, 1 }, same[] = { 1.1, 1.1, 1.1, 1.1 };
+	const double spread[] = { 0.8, 1.2, 0.9, 1.3 }, bad[] = { 1, 0, 1, 1 };
+	struct stats_ci ci = { .median = 9 };
+	FILE *f = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(stats_round_check(f, without, same, 3, 4, 2, &ci), 0);
+	assert_true(ci.median == 9);	/* not computed before the minimum */
+	assert_int_equal(stats_round_check(f, without, same, 4, 4, 2, &ci), 1);
+	assert_int_equal(stats_round_check(f, without, spread, 4, 4, 2, &ci), 0);
+	assert_int_equal(stats_round_check(f, without, bad, 4, 4, 2, &ci), -EINVAL);
+	fclose(f);
+}
+
 static void test_edges(void **state)
 {
 	const double one_without[] = { 2 }, one_with[] = { 2.5 };
@@ -176,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_coverage),
 		cmocka_unit_test(test_narrows),
 		cmocka_unit_test(test_stop_rule),
+		cmocka_unit_test(test_round_check),
 		cmocka_unit_test(test_edges),
 	};
 
