@@ -62,7 +62,11 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "same cgroup; any other absolute path is also taken "
 		       "relative to cgroup_root. \"..\" is not allowed. The "
 		       "group covers its whole subtree, except where a group "
-		       "with a longer path takes over. No two groups may have "
+		       "with a longer path takes over. The limits (memory.max, "
+		       "memory.high) of a cgroup whose subtree holds such a "
+		       "nested group are shared with it: reclaim for them "
+		       "presses the outer group, and throttles the nested "
+		       "group if its priority is lower. No two groups may have "
 		       "the same path." },
 	[PRIO_KEY_PRIORITY] = { GROUP(priority),
 		.type = PRIO_TYPE_PRIORITY,

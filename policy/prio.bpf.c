@@ -11,12 +11,16 @@
  *   memory.max or memory.high it enforces (the "target"), or the cgroup2
  *   root for global reclaim (kswapd, or direct reclaim of an allocation).
  *   A group's pages scanned by that reclaim press the group in that domain
- *   only if the domain's cgroup lies strictly above the group's cgroup:
- *   then other cgroups' memory counts against the same limit.  Reclaim
- *   for a limit inside the group's own subtree (its own memory.max, or the
- *   level this policy lowered, so throttling never cascades) presses
- *   nobody, nor does proactive reclaim (memory.reclaim).  A group pressed
- *   in a domain throttles only the memcgs inside that domain.
+ *   only if the domain holds memory of another group: its cgroup lies
+ *   strictly above the group's cgroup, or it lies inside the group's
+ *   subtree and another group's cgroup is nested below it (the loader
+ *   lists those in shared_domains: a pod "web" at lv/web with a sidecar
+ *   group "batch" at lv/web/batch shares lv/web's memory.max with it).
+ *   Reclaim for a limit whose subtree belongs to the group alone (its own
+ *   memory.max), or for the level this policy lowered (so throttling
+ *   never cascades), presses nobody, nor does proactive reclaim
+ *   (memory.reclaim).  A group pressed in a domain throttles only the
+ *   memcgs inside that domain.
  *
  * - Sources.  fentry/fexit on try_to_free_mem_cgroup_pages() records the
  *   target of memcg reclaim per task (reclaim never nests); a task
@@ -67,7 +71,9 @@
  * scan web's pages; at 60% inefficiency over 512 pages "web" is pressed in
  * domain "work" for hold_ms, and charges in batch/job1 report 1024 pages
  * over memory.high.  "backup" is outside "work" and is left alone.  If
- * api hits a memory.max of its own, "web" is not pressed at all.
+ * api hits a memory.max of its own, "web" is not pressed at all; had
+ * "batch" lain at work/web/batch, a memory.max of work/web would be shared
+ * with it, and web's reclaim for it would press web there.
  *
  * - No starvation: a group throttled for throttle_max_ms without a break,
  *   or for throttle_max_share of a throttle_window_ms window, gets
@@ -134,6 +140,17 @@ struct {
 	__type(value, __u32);
 } group_roots SEC(".maps");
 
+/*
+ * Cgroup ids whose limit a group shares with another group nested below
+ * them (filled by the loader, loader/plan/plan.c: find_shared()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PRIO_MAX_GROUPS * PRIO_MAX_DEPTH);
+	__type(key, __u64);
+	__type(value, __u8);
+} shared_domains SEC(".maps");
+
 /* Cgroup id -> group index or PRIO_NO_GROUP, filled on first sight. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -171,6 +188,7 @@ struct reclaim_ctx {
 	__u32 cause;			/* PRIO_CAUSE_MAX or PRIO_CAUSE_HIGH */
 	bool proactive;
 	bool policy;			/* right after a penalty for this task */
+	bool shared;			/* another group's cgroup is below the target */
 };
 
 /* Thread id -> its memcg reclaim.  Preallocated: no allocation in reclaim. */
@@ -373,9 +391,11 @@ static void account_reclaim(struct mem_cgroup *memcg, __u64 scanned,
 			return;		/* counted once, on exit */
 		/*
 		 * The target is an ancestor of memcg (or memcg): in the
-		 * group's subtree exactly when it is in the same group.
+		 * group's subtree exactly when it is in the same group.  Its
+		 * limit is the group's own unless another group's cgroup
+		 * lies below it; reclaim the policy forced is never shared.
 		 */
-		if (ctx->target_group == group) {
+		if (ctx->target_group == group && (ctx->policy || !ctx->shared)) {
 			stat_add(group, ctx->policy ? PRIO_STAT_IGNORED_POLICY :
 						      PRIO_STAT_IGNORED_OWN,
 				 scanned);
@@ -439,6 +459,7 @@ int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
 
 	gstat_inc(PRIO_GSTAT_MEMCG_RECLAIMS);
 	rc.target_group = group_of(memcg);
+	rc.shared = bpf_map_lookup_elem(&shared_domains, &rc.target_id) != NULL;
 	usage = BPF_CORE_READ(memcg, memory.usage.counter);
 	high = BPF_CORE_READ(memcg, memory.high);
 	rc.cause = usage > high ? PRIO_CAUSE_HIGH : PRIO_CAUSE_MAX;

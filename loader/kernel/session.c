@@ -94,6 +94,16 @@ static int fill_maps(struct prio_session *s, char *err, size_t errlen)
 			return prio_fail(err, errlen, -errno, "cannot fill map "
 					 "group_roots: %s", strerror(errno));
 	}
+	for (uint32_t k = 0; k < s->plan->n_shared; k++) {
+		uint64_t id = s->plan->shared[k];
+		uint8_t one = 1;
+
+		if (bpf_map__update_elem(s->skel->maps.shared_domains, &id,
+					 sizeof(id), &one, sizeof(one),
+					 BPF_ANY) < 0)
+			return prio_fail(err, errlen, -errno, "cannot fill map "
+					 "shared_domains: %s", strerror(errno));
+	}
 	return 0;
 }
 
