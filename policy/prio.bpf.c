@@ -250,10 +250,9 @@ static __u64 ancestor_id(struct cgroup *cgrp, int level)
 	return ancestor ? cgroup_id_of(ancestor) : 0;
 }
 
-/* The innermost group whose cgroup is @memcg's cgroup or an ancestor. */
-static __u32 group_of(struct mem_cgroup *memcg)
+/* The innermost group whose cgroup is @cgrp or an ancestor of it. */
+static __u32 group_of_cgroup(struct cgroup *cgrp)
 {
-	struct cgroup *cgrp = BPF_CORE_READ(memcg, css.cgroup);
 	__u32 group = PRIO_NO_GROUP, *cached;
 	__u64 cgid = cgroup_id_of(cgrp);
 	int level, i;
@@ -279,6 +278,11 @@ static __u32 group_of(struct mem_cgroup *memcg)
 	}
 	bpf_map_update_elem(&group_cache, &cgid, &group, BPF_ANY);
 	return group;
+}
+
+static __u32 group_of(struct mem_cgroup *memcg)
+{
+	return group_of_cgroup(BPF_CORE_READ(memcg, css.cgroup));
 }
 
 /*
@@ -473,15 +477,53 @@ int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
 	return 0;
 }
 
+/*
+ * A charge of the current task had to reclaim @reclaimed pages for the
+ * limit of @ctx's target.  If the task's group is pressed in that domain,
+ * the pressure holds on: a group whose pages are shielded (memory.low) is
+ * no longer scanned, yet still lacks memory while its charges reclaim;
+ * and what they reclaimed is what it lacks (PRIO_STAT_CHARGE_RECLAIMED).
+ */
+static void charge_reclaimed(const struct reclaim_ctx *ctx, __u64 reclaimed)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct prio_group_state *st;
+	__u32 group;
+	__u64 now;
+	int i;
+
+	group = group_of_cgroup(BPF_CORE_READ(task, cgroups, dfl_cgrp));
+	if (group >= PRIO_MAX_GROUPS || group >= prio_nr_groups)
+		return;
+	st = bpf_map_lookup_elem(&group_state, &group);
+	if (!st)
+		return;
+	now = bpf_ktime_get_ns();
+	for (i = 0; i < PRIO_MAX_DOMAINS; i++) {
+		struct prio_domain_state *d = &st->domains[i];
+
+		if (d->cgroup_id != ctx->target_id ||
+		    d->pressured_until_ns <= now)
+			continue;
+		pressure_on(st, d, group_cfg(group), now, d->severity);
+		stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
+		return;
+	}
+}
+
 SEC("fexit/try_to_free_mem_cgroup_pages")
 int BPF_PROG(prio_reclaim_exit, struct mem_cgroup *memcg,
 	     unsigned long nr_pages, gfp_t gfp_mask,
-	     unsigned int reclaim_options)
+	     unsigned int reclaim_options, unsigned long reclaimed)
 {
 	__u32 tid = current_tid();
+	struct reclaim_ctx *rc;
 
 	if (reclaim_options & PRIO_MEMCG_RECLAIM_PROACTIVE)
 		gstat_inc(PRIO_GSTAT_PROACTIVE);
+	rc = bpf_map_lookup_elem(&reclaim_ctx, &tid);
+	if (rc && !rc->proactive && !rc->policy)
+		charge_reclaimed(rc, reclaimed);
 	bpf_map_delete_elem(&reclaim_ctx, &tid);
 	return 0;
 }

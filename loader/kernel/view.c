@@ -38,6 +38,7 @@ const char *const prio_stat_names[PRIO_NR_STATS] = {
 	[PRIO_STAT_BOUND_CONTINUOUS] = "reliefs_continuous",
 	[PRIO_STAT_BOUND_SHARE] = "reliefs_share",
 	[PRIO_STAT_SPARED] = "charges_spared",
+	[PRIO_STAT_CHARGE_RECLAIMED] = "charge_reclaimed",
 };
 
 const char *const prio_gstat_names[PRIO_NR_GSTATS] = {
