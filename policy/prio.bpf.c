@@ -151,6 +151,18 @@ struct {
 	__type(value, __u8);
 } shared_domains SEC(".maps");
 
+/*
+ * Mode memory.high: cgroup ids of the groups whose memory.high memcg-prio
+ * --foreground has lowered now (it keeps this map up to date).  Reclaim
+ * for that memory.high is the policy's own, as the hook's penalty is.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PRIO_MAX_GROUPS);
+	__type(key, __u64);
+	__type(value, __u8);
+} policy_lowered SEC(".maps");
+
 /* Cgroup id -> group index or PRIO_NO_GROUP, filled on first sight. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -472,6 +484,9 @@ int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
 		rc.policy = bpf_ktime_get_ns() - *when < PRIO_POLICY_RECLAIM_NS;
 		bpf_map_delete_elem(&penalized, &tid);
 	}
+	if (rc.cause == PRIO_CAUSE_HIGH &&
+	    bpf_map_lookup_elem(&policy_lowered, &rc.target_id))
+		rc.policy = true;
 	if (bpf_map_update_elem(&reclaim_ctx, &tid, &rc, BPF_ANY))
 		gstat_inc(PRIO_GSTAT_NO_CONTEXT);
 	return 0;

@@ -32,6 +32,8 @@ static volatile sig_atomic_t stop;
 
 /* Mode memory.high: this process is the backend. */
 struct backend {
+	const struct prio_session *s;
+	bool told[PRIO_MAX_GROUPS];	/* the policy knows group i lowered */
 	struct prio_highctl hc;		/* lower groups' memory.high */
 	struct prio_lowctl lc;		/* pressed groups' memory.low */
 	struct prio_reclaimctl rc;	/* lower groups' memory.reclaim */
@@ -65,9 +67,18 @@ static void give_back(struct backend *b, const struct prio_status *st)
 	uint32_t by[PRIO_MAX_GROUPS];
 
 	for (uint32_t i = 0; i < b->hc.n_groups; i++) {
+		bool lowered = b->hc.g[i].lowered;
+
+		if (lowered != b->told[i] &&
+		    prio_session_set_lowered(b->s, b->hc.cfg[i].cgroup_id,
+					     lowered) == 0)
+			b->told[i] = lowered;
+	}
+	for (uint32_t i = 0; i < b->hc.n_groups; i++) {
 		uint32_t p = prio_highctl_presser(&b->hc, st, i);
 
-		if (p < b->hc.n_groups)
+		/* A throttled group is never shielded against its presser. */
+		if (p < b->hc.n_groups && !b->hc.g[p].lowered)
 			shield[p] = true;
 		by[i] = b->hc.g[i].lowered ? p : PRIO_NO_GROUP;
 	}
@@ -137,6 +148,7 @@ static int start_highctl(struct prio_ctx *ctx, struct prio_session *s,
 		return r;
 	}
 	prio_reclaimctl_init(&b->rc, v->groups, v->n_groups, ctx->args->dry_run);
+	b->s = s;
 	r = prio_pins_mkdir(tmp, ctx->err, sizeof(ctx->err));
 	if (!r)
 		r = prio_session_pin_maps(s, tmp, ctx->err, sizeof(ctx->err));
