@@ -502,6 +502,7 @@ int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
 static void charge_reclaimed(const struct reclaim_ctx *ctx, __u64 reclaimed)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	const struct prio_group_cfg *cfg;
 	struct prio_group_state *st;
 	__u32 group;
 	__u64 now;
@@ -510,6 +511,8 @@ static void charge_reclaimed(const struct reclaim_ctx *ctx, __u64 reclaimed)
 	group = group_of_cgroup(BPF_CORE_READ(task, cgroups, dfl_cgrp));
 	if (group >= PRIO_MAX_GROUPS || group >= prio_nr_groups)
 		return;
+	/* Before the lookup spills group (see prio_pages_over_high()). */
+	cfg = group_cfg(group);
 	st = bpf_map_lookup_elem(&group_state, &group);
 	if (!st)
 		return;
@@ -520,7 +523,7 @@ static void charge_reclaimed(const struct reclaim_ctx *ctx, __u64 reclaimed)
 		if (d->cgroup_id != ctx->target_id ||
 		    d->pressured_until_ns <= now)
 			continue;
-		pressure_on(st, d, group_cfg(group), now, d->severity);
+		pressure_on(st, d, cfg, now, d->severity);
 		stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
 		return;
 	}
