@@ -532,10 +532,14 @@ static void charge_reclaimed(const struct reclaim_ctx *ctx, __u64 reclaimed)
 SEC("fexit/try_to_free_mem_cgroup_pages")
 int BPF_PROG(prio_reclaim_exit, struct mem_cgroup *memcg,
 	     unsigned long nr_pages, gfp_t gfp_mask,
-	     unsigned int reclaim_options, unsigned long reclaimed)
+	     unsigned int reclaim_options)
 {
 	__u32 tid = current_tid();
 	struct reclaim_ctx *rc;
+	__u64 reclaimed = 0;
+
+	/* Not a parameter: 7.2 has a fifth argument (swappiness). */
+	bpf_get_func_ret(ctx, &reclaimed);
 
 	if (reclaim_options & PRIO_MEMCG_RECLAIM_PROACTIVE)
 		gstat_inc(PRIO_GSTAT_PROACTIVE);
