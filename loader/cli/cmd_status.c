@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "kernel/highctl.h"
+#include "kernel/lowctl.h"
 #include "log.h"
 #include "kernel/pins.h"
 #include "kernel/probe.h"
@@ -48,6 +49,9 @@ int prio_cmd_status(struct prio_ctx *ctx)
 	if (st->backend == PRIO_BACKEND_MEMORY_HIGH &&
 	    prio_highctl_state_file(ctx->pin_path, file, sizeof(file)) == 0)
 		prio_highctl_read_state(file, st);
+	if (st->backend == PRIO_BACKEND_MEMORY_HIGH &&
+	    prio_lowctl_state_file(ctx->pin_path, file, sizeof(file)) == 0)
+		prio_lowctl_read_state(file, st);
 	if (json)
 		prio_status_print_json(st, ctx->pin_path, stdout);
 	else
