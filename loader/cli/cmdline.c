@@ -15,6 +15,7 @@ enum prio_arg_kind {
 	PRIO_ARG_NONE,
 	PRIO_ARG_FILE,			/* a config file: *.ini */
 	PRIO_ARG_DIR,
+	PRIO_ARG_PATH,			/* any file */
 	PRIO_ARG_FORMAT,		/* a name of format_names[] */
 };
 
@@ -57,6 +58,9 @@ static const struct prio_option options[] = {
 	{ "format", required_argument, 'o', "FORMAT", WITH(PRIO_CMD_STATUS),
 	  "with --status: text (default), json, openmetrics\n"
 	  "or prometheus (node_exporter's textfile format)", PRIO_ARG_FORMAT },
+	{ "output", required_argument, 'w', "FILE", WITH(PRIO_CMD_STATUS),
+	  "with --status: write to FILE (by a temporary file\n"
+	  "renamed over it), not to standard output", PRIO_ARG_PATH },
 	{ "json", no_argument, 'j', NULL, WITH(PRIO_CMD_STATUS),
 	  "with --status: print JSON (--format=json)", PRIO_ARG_NONE },
 	{ "verbose", no_argument, 'v', NULL, 0,
@@ -210,6 +214,9 @@ static int apply_option(struct prio_args *a, const struct prio_option *o,
 		break;
 	case 'o':
 		return parse_format(optarg, &a->format, err);
+	case 'w':
+		a->output = optarg;
+		break;
 	case 'v':
 		a->verbose++;
 		break;
@@ -391,6 +398,9 @@ static const char *value_reply(enum prio_arg_kind k)
 	case PRIO_ARG_DIR:
 		return "compopt -o filenames 2>/dev/null\n\t\t"
 		       "COMPREPLY=($(compgen -d -- \"$cur\"))";
+	case PRIO_ARG_PATH:
+		return "compopt -o filenames 2>/dev/null\n\t\t"
+		       "COMPREPLY=($(compgen -f -- \"$cur\"))";
 	case PRIO_ARG_FORMAT:
 		return NULL;	/* the names, written by the caller */
 	default:

@@ -53,6 +53,7 @@ struct prio_args {
 	const char *pin_path;		/* -p; NULL: from the config */
 	bool dry_run;
 	enum prio_format format;	/* --format, --json */
+	const char *output;		/* --output; NULL: standard output */
 	int verbose;			/* number of -v */
 };
 

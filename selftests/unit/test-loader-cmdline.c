@@ -90,6 +90,9 @@ static void test_commands(void **state)
 	assert_int_equal(args.format, PRIO_FORMAT_PROMETHEUS);
 	assert_int_equal(parse("-s", "--format", "text", NULL), 0);
 	assert_int_equal(args.format, PRIO_FORMAT_TEXT);
+	assert_null(args.output);
+	assert_int_equal(parse("-s", "--output=/run/x.prom", NULL), 0);
+	assert_string_equal(args.output, "/run/x.prom");
 	assert_int_equal(parse("--bash-completion", NULL), 0);
 	assert_int_equal(args.cmd, PRIO_CMD_COMPLETION);
 
@@ -145,6 +148,7 @@ static void test_bad(void **state)
 	bad("--dry-run goes with --attach or --foreground", "-s", "-n", NULL);
 	bad("--json goes with --status", "-a", "-j", NULL);
 	bad("--format goes with --status", "-a", "--format=json", NULL);
+	bad("--output goes with --status", "-d", "-w", "/x", NULL);
 	bad("unknown format 'xml' for --format: use text, json, openmetrics "
 	    "or prometheus", "-s", "--format=xml", NULL);
 	bad("option '--format' needs a value", "-s", "--format", NULL);
@@ -189,7 +193,7 @@ static void test_completion(void **state)
 		" --config", " --pin-path", " --dry-run", " --format", " --json",
 		" --verbose", "-o|--format)", "'text json openmetrics prometheus'",
 		"-c|--config)", "'!*.ini'", "-p|--pin-path)",
-		"status) words=' --config --pin-path --format --json --verbose' ;;",
+		"status) words=' --config --pin-path --format --output --json --verbose' ;;",
 		"attach) words=' --config --pin-path --dry-run --verbose' ;;",
 		"complete -F _memcg_prio memcg-prio",
 	};
