@@ -164,3 +164,17 @@ test_recipes() {
 	expect_rc 1 "$P" --check -c "$ex/systemd.ini"
 	expect_match "cgroup $CG/[a-z]+\\.slice: No such file or directory" "$ERR"
 }
+
+# The package (-d DEB) installed in a throwaway root, its memcg-prio run
+# from there: --help, the completion, the conffile, and --check on a config
+# whose cgroups exist (in /tmp, which the throwaway root shares).
+test_package() {
+	local t=$E2E/pkg
+	mkcg "$t/high" "$t/low"
+	two_groups "$t" | write_config "$TMP/pkg.ini"
+	run "$here/../package/install-test" "$deb" "$TMP/pkg.ini"
+	[[ $RC -eq 0 ]] || fail "install-test: $OUT"
+	expect_match "ok: memcg-prio --check -c $TMP/pkg.ini: fine: 2 groups" "$OUT"
+	expect_match "ok: dpkg -r keeps the config, dpkg -P removes it" "$OUT"
+	expect_nothing_attached "$PIN"
+}
