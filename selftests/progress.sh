@@ -35,6 +35,10 @@ phase_begin() {
 	phase_names=$names
 	phase_done=0
 	phase_start=$SECONDS
+	# selftests/vm/run writes when QEMU starts: a wait for the VM lock
+	# (MEMCG_PRIO_VM_LOCK) is no part of the phase's time.
+	export MEMCG_PRIO_VM_STARTED=${MEMCG_PRIO_VM_STARTED:-$(mktemp)}
+	: >"$MEMCG_PRIO_VM_STARTED"
 	s=$(seconds_of "boot:$boot")
 	total=${s:-$boot_default_s}
 	while read -r name; do
@@ -58,25 +62,35 @@ minutes() {
 # far the phase is and how long the rest should take.  Lines that are not
 # a phase's test (a suite's summary, kmemleak) are passed on untouched.
 progress_filter() {
-	local line name s
+	local line name verdict s
 	while IFS= read -r line; do
 		printf '%s\n' "$line"
 		[[ $line =~ ^(PASS|FAIL|SKIP)\ ([A-Za-z0-9_]+)\  ]] || continue
-		name=${BASH_REMATCH[2]}
+		name=${BASH_REMATCH[2]} verdict=${BASH_REMATCH[1]}
 		grep -qxF "$name" <<<"$phase_names" || continue
 		phase_done=$((phase_done + 1))
+		started
 		s=$(seconds_of "$name")
 		phase_left_s=$((phase_left_s - ${s:-$unmeasured_s}))
 		((phase_left_s > 0)) || phase_left_s=0
-		log "[$phase_done/$phase_total] $name ${BASH_REMATCH[1]}," \
+		log "[$phase_done/$phase_total] $name $verdict," \
 		    "$(minutes $((SECONDS - phase_start))) in, about $(minutes "$phase_left_s") left"
 	done
+}
+
+# started: once QEMU has started, count the phase from then.
+started() {
+	local t
+	read -r t 2>/dev/null <"$MEMCG_PRIO_VM_STARTED" || return 0
+	[[ $t =~ ^[0-9]+$ ]] || return 0
+	phase_start=$((SECONDS - ($(date +%s) - t)))
 }
 
 # boot_seconds < RESULTS: the phase's time not spent in a test (booting,
 # shutting down, the kmemleak scan), from its result lines' times.
 boot_seconds() {
 	local in_tests
+	started
 	in_tests=$(sed -nE 's/^(PASS|FAIL|SKIP) [A-Za-z0-9_]+ \(([0-9.]+) s\).*/\2/p' |
 		awk '{ s += $1 } END { printf "%d", s }')
 	local s=$((SECONDS - phase_start - in_tests))
