@@ -69,6 +69,10 @@ static const struct om_group_counter group_counters[] = {
 	  NULL },
 	{ "group_relief_spared_charges", PRIO_STAT_SPARED, OM_EVENTS, NULL,
 	  "Charges that a relief spared a penalty." },
+	{ "group_charge_reclaimed_bytes", PRIO_STAT_CHARGE_RECLAIMED, OM_PAGES, NULL,
+	  "Memory the group's own charges had to reclaim in a domain that "
+	  "pressed it: what it lacked (mode memory.high's give-back is sized "
+	  "by it)." },
 };
 
 struct om_global_counter {
@@ -236,6 +240,15 @@ static uint64_t get_throttled(const struct prio_status *st,
 	return throttled_now(st, g);
 }
 
+/* Mode memory.high: the memory.low that the shield wrote, 0 when the
+ * group's own value stands. */
+static uint64_t get_shield(const struct prio_status *st,
+			   const struct prio_group_status *g)
+{
+	(void)st;
+	return g->low_raised ? g->low_written : 0;
+}
+
 static uint64_t get_relief(const struct prio_status *st,
 			   const struct prio_group_status *g)
 {
@@ -359,6 +372,9 @@ static void print_all(const struct prio_status *st, long page_bytes,
 		    "mode memory.high: its memory.high lowered).", get_throttled, o);
 	group_gauge(st, "group_relief", "1 while the group is spared "
 		    "throttling after reaching a starvation bound.", get_relief, o);
+	group_gauge(st, "group_memory_low_shield_bytes", "The memory.low "
+		    "written while the group is pressed (mode memory.high's "
+		    "shield); 0 while its own value stands.", get_shield, o);
 	pressure_seconds(st, o);
 	group_counter_rows(st, page_bytes, o);
 	domain_gauge(st, "domain_pressed", "1 while the group is pressed in "
