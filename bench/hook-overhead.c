@@ -3,18 +3,25 @@
  * hook-overhead: the cost of memcg_bpf_ops on a charge-heavy loop.
  *
  * In a fresh cgroup, a child maps, touches and unmaps anonymous memory in a
- * loop (every page is charged and uncharged).  The loop runs ROUNDS times
- * in each configuration, alternating: nothing attached, then a
- * memcg_bpf_ops attached to the cgroup whose hook returns 0 (with -o, attached
- * to a sibling cgroup instead: what a memcg without ops pays once something
- * is attached somewhere).  With -a and -d
- * the second configuration is whatever the shell command ATTACH sets up and
- * DETACH removes instead (bench/run-policy-overhead: memcg-prio itself).
- * Prints the median time of each and their ratio.  A benchmark, not a test:
- * it asserts nothing.
+ * loop (every page is charged and uncharged).  A round runs the loop once in
+ * each configuration: nothing attached, and a memcg_bpf_ops attached to the
+ * cgroup whose hook returns 0 (with -o, attached to a sibling cgroup
+ * instead: what a memcg without ops pays once something is attached
+ * somewhere).  With -a and -d the second configuration is whatever the shell
+ * command ATTACH sets up and DETACH removes instead
+ * (bench/run-policy-overhead: memcg-prio itself).  Rounds alternate which
+ * configuration runs first (ABBA).
  *
- * Usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP_DIR] [-o]
- *                      [-a ATTACH -d DETACH]
+ * A round's ratio is with / without of that round.  From MIN rounds on,
+ * after every round, the median of the ratios gets a 95% bootstrap interval
+ * (stats.h); the run stops once both ends lie within PCT percent of the
+ * median, or after MAX rounds, and says which.  Prints a line per round, the
+ * median of each configuration and their ratio, the median of the per-round
+ * ratios with its interval, and a "result" line for scripts.  A benchmark,
+ * not a test: it asserts nothing.
+ *
+ * Usage: hook-overhead [-r MIN] [-R MAX] [-p PCT] [-i ITERS] [-m MB]
+ *                      [-c CGROUP_DIR] [-o] [-a ATTACH -d DETACH]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +40,7 @@
 #include <linux/bpf.h>
 
 #include "hook_overhead.skel.h"
+#include "stats.h"
 
 static double now_s(void)
 {
@@ -133,55 +141,186 @@ static int setup_detach(struct setup *s)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
+#define DEFAULT_MIN_ROUNDS 10
+#define DEFAULT_MAX_ROUNDS 150
+#define DEFAULT_TARGET_PCT 2.0
+#define MAX_ROUNDS 10000
 
-	return x < y ? -1 : x > y;
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hook-overhead [-r MIN] [-R MAX] [-p PCT] [-i ITERS] [-m MB] [-c CGROUP]\n"
+		"                     [-o] [-a ATTACH -d DETACH]\n\n"
+		"  -r MIN     rounds before the interval may stop the run (default: %d)\n"
+		"  -R MAX     rounds at most (default: %d, at most %d)\n"
+		"  -p PCT     stop once the 95%% interval of the median ratio lies within\n"
+		"             PCT %% of it on both sides (default: %g)\n"
+		"  -i ITERS   map-touch-unmap passes per run (default: 8)\n"
+		"  -m MB      MiB per pass (default: 64)\n"
+		"  -c CGROUP  where the loop runs (default: /sys/fs/cgroup/memcg-prio-bench)\n"
+		"  -o         attach the ops to CGROUP-elsewhere, a sibling, instead\n"
+		"  -a, -d     shell commands that attach and detach what is measured\n",
+		DEFAULT_MIN_ROUNDS, DEFAULT_MAX_ROUNDS, MAX_ROUNDS, DEFAULT_TARGET_PCT);
 }
 
-static double median(double *v, int n)
+/* A number in [min, max] from the option KEY's argument s; 0, or -1 with a message. */
+static int parse_num(int key, const char *s, double min, double max, double *ret_v)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min && v <= max)) {
+		fprintf(stderr, "hook-overhead: -%c '%s': want a number in %g..%g\n",
+			key, s, min, max);
+		return -1;
+	}
+	*ret_v = v;
+	return 0;
+}
+
+/* The measurements, one slot per round up to the maximum. */
+struct rounds {
+	double *base, *hooked;
+	int min, max, used;
+	double target_pct;
+	bool met;
+	struct stats_ci ci;
+};
+
+/*
+ * Runs rounds in ABBA order until, from the minimum on, the interval of the
+ * median ratio is within the target, or the maximum is reached; 0, or -1
+ * with a message printed.
+ */
+static int run_rounds(struct setup *su, struct rounds *rs, const char *cg,
+		      size_t mb, int iters)
+{
+	for (int r = 0; r < rs->max && !rs->met; r++) {
+		int hooked_first = r % 2;	/* neither always runs second */
+		int met;
+
+		for (int pass = 0; pass < 2; pass++) {
+			int hook = pass == !hooked_first;
+			double t;
+
+			if (hook && setup_attach(su))
+				return -1;
+			t = run_loop(cg, mb, iters);
+			if (hook && setup_detach(su))
+				return -1;
+			if (t < 0) {
+				fprintf(stderr, "hook-overhead: loop failed\n");
+				return -1;
+			}
+			*(hook ? &rs->hooked[r] : &rs->base[r]) = t;
+		}
+		rs->used = r + 1;
+		printf("round %3d: without %.3f s, with %.3f s, ratio %.3f\n", r,
+		       rs->base[r], rs->hooked[r], rs->hooked[r] / rs->base[r]);
+		met = stats_round_check(stdout, rs->base, rs->hooked, rs->used,
+					rs->min, rs->target_pct, &rs->ci);
+		if (met < 0) {
+			fprintf(stderr, "hook-overhead: cannot compute the interval\n");
+			return -1;
+		}
+		rs->met = met;
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/* The summary; sorts the measurements (the interval is computed before). */
+static void print_summary(struct setup *su, struct rounds *rs, bool elsewhere,
+			  size_t mb, int iters)
+{
+	double base = stats_median(rs->base, rs->used);
+	double hooked = stats_median(rs->hooked, rs->used);
+
+	printf("charge loop: %d x %zu MiB map-touch-unmap per run, %d rounds\n",
+	       iters, mb, rs->used);
+	printf("median without:           %.3f s\n", base);
+	if (su->attach_cmd)
+		printf("median with '%s': %.3f s\n", su->attach_cmd, hooked);
+	else
+		printf("median with ops (ret 0)%s: %.3f s  (hook calls: %llu)\n",
+		       elsewhere ? " on a sibling" : "", hooked,
+		       (unsigned long long)su->skel->bss->calls);
+	printf("ratio of the medians:     %.3f\n", hooked / base);
+	printf("median of round ratios:   %.3f, 95%% CI %.3f..%.3f (%+.1f%% %+.1f%%)\n",
+	       rs->ci.median, rs->ci.low, rs->ci.high,
+	       stats_ci_low_pct(&rs->ci), stats_ci_high_pct(&rs->ci));
+	if (rs->met)
+		printf("rounds: %d (min %d, max %d): target +-%g%% met\n",
+		       rs->used, rs->min, rs->max, rs->target_pct);
+	else
+		printf("rounds: %d (min %d, max %d): target +-%g%% NOT met, stopped at the maximum\n",
+		       rs->used, rs->min, rs->max, rs->target_pct);
+	printf("result rounds=%d without_median_s=%.4f with_median_s=%.4f ratio=%.4f"
+	       " ratio_median=%.4f ci_low=%.4f ci_high=%.4f target_pct=%g target=%s\n",
+	       rs->used, base, hooked, hooked / base, rs->ci.median, rs->ci.low,
+	       rs->ci.high, rs->target_pct, rs->met ? "met" : "max");
 }
 
 int main(int argc, char **argv)
 {
 	const char *cg = "/sys/fs/cgroup/memcg-prio-bench";
-	int rounds = 7, iters = 8, c;
+	int iters = 8, c, ret = 1;
 	bool created, elsewhere = false, created_other = false;
 	char other[4200];
-	double base[64], hooked[64];
-	struct setup su = { 0 };
+	struct rounds rs = { .min = DEFAULT_MIN_ROUNDS, .max = DEFAULT_MAX_ROUNDS,
+			     .target_pct = DEFAULT_TARGET_PCT };
+	struct setup su = { .cg_fd = -1 };
 	size_t mb = 64;
 
-	while ((c = getopt(argc, argv, "r:m:c:i:a:d:o")) != -1) {
+	while ((c = getopt(argc, argv, "r:R:p:m:c:i:a:d:oh")) != -1) {
+		double v;
+
 		switch (c) {
-		case 'r': rounds = atoi(optarg); break;
+		case 'r':
+		case 'R':
+			if (parse_num(c, optarg, 1, MAX_ROUNDS, &v))
+				return 2;
+			if (v != (int)v) {
+				fprintf(stderr, "hook-overhead: -%c '%s': want a whole number\n",
+					c, optarg);
+				return 2;
+			}
+			*(c == 'r' ? &rs.min : &rs.max) = v;
+			break;
+		case 'p':
+			if (parse_num(c, optarg, 0.001, 100, &rs.target_pct))
+				return 2;
+			break;
 		case 'm': mb = strtoul(optarg, NULL, 0); break;
 		case 'c': cg = optarg; break;
 		case 'i': iters = atoi(optarg); break;
 		case 'a': su.attach_cmd = optarg; break;
 		case 'd': su.detach_cmd = optarg; break;
 		case 'o': elsewhere = true; break;
-		default:
-			fprintf(stderr, "usage: hook-overhead [-r ROUNDS] [-i ITERS] [-m MB] [-c CGROUP] [-o] [-a ATTACH -d DETACH]\n");
-			return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
-	if (rounds < 1 || rounds > 64) {
-		fprintf(stderr, "hook-overhead: rounds must be 1..64\n");
+	if (rs.max < rs.min) {
+		fprintf(stderr, "hook-overhead: -R %d is below -r %d\n", rs.max, rs.min);
 		return 2;
 	}
 	if (!su.attach_cmd != !su.detach_cmd) {
 		fprintf(stderr, "hook-overhead: -a and -d go together\n");
 		return 2;
 	}
+	rs.base = calloc(rs.max, sizeof(double));
+	rs.hooked = calloc(rs.max, sizeof(double));
+	if (!rs.base || !rs.hooked) {
+		fprintf(stderr, "hook-overhead: out of memory\n");
+		goto out_free;
+	}
 	created = mkdir(cg, 0755) == 0;
 	if (!created && errno != EEXIST) {
 		fprintf(stderr, "hook-overhead: cannot create %s: %s\n", cg, strerror(errno));
-		return 1;
+		goto out_free;
 	}
 	snprintf(other, sizeof(other), "%s-elsewhere", cg);
 	if (elsewhere) {
@@ -189,58 +328,32 @@ int main(int argc, char **argv)
 		if (!created_other && errno != EEXIST) {
 			fprintf(stderr, "hook-overhead: cannot create %s: %s\n",
 				other, strerror(errno));
-			return 1;
+			goto out_rmdir;
 		}
 	}
 	su.cg_fd = open(elsewhere ? other : cg, O_RDONLY | O_DIRECTORY);
 	su.skel = hook_overhead__open_and_load();
 	if (su.cg_fd < 0 || !su.skel) {
 		fprintf(stderr, "hook-overhead: setup failed: %s\n", strerror(errno));
-		return 1;
+		goto out_close;
 	}
 
 	run_loop(cg, mb, 1);	/* warm up */
-	/* ABBA order, so that neither configuration always runs second. */
-	for (int r = 0; r < rounds; r++) {
-		int hooked_first = r % 2;
-
-		for (int pass = 0; pass < 2; pass++) {
-			int hook = pass == !hooked_first;
-			double t;
-
-			if (hook && setup_attach(&su))
-				return 1;
-			t = run_loop(cg, mb, iters);
-			if (hook) {
-				if (setup_detach(&su))
-					return 1;
-				hooked[r] = t;
-			} else {
-				base[r] = t;
-			}
-			if (t < 0) {
-				fprintf(stderr, "hook-overhead: loop failed\n");
-				return 1;
-			}
-		}
-		printf("round %2d: without %.3f s, with %.3f s\n", r, base[r], hooked[r]);
-	}
-	printf("charge loop: %d x %zu MiB map-touch-unmap per run, %d rounds\n",
-	       iters, mb, rounds);
-	printf("median without:           %.3f s\n", median(base, rounds));
-	if (su.attach_cmd)
-		printf("median with '%s': %.3f s\n", su.attach_cmd,
-		       median(hooked, rounds));
-	else
-		printf("median with ops (ret 0)%s: %.3f s  (hook calls: %llu)\n",
-		       elsewhere ? " on a sibling" : "", median(hooked, rounds),
-		       (unsigned long long)su.skel->bss->calls);
-	printf("ratio with/without:       %.3f\n", median(hooked, rounds) / median(base, rounds));
+	if (run_rounds(&su, &rs, cg, mb, iters))
+		goto out_close;
+	print_summary(&su, &rs, elsewhere, mb, iters);
+	ret = 0;
+out_close:
 	hook_overhead__destroy(su.skel);
-	close(su.cg_fd);
+	if (su.cg_fd >= 0)
+		close(su.cg_fd);
+out_rmdir:
 	if (created)
 		rmdir(cg);
 	if (created_other)
 		rmdir(other);
-	return 0;
+out_free:
+	free(rs.base);
+	free(rs.hooked);
+	return ret;
 }

@@ -16,17 +16,22 @@
  * A round is one trial detached and one with the shell command ATTACH run
  * before it (DETACH after it), in ABBA order over rounds (detached first in
  * even rounds, attached first in odd ones) so that slow drift cancels out.
- * One detached warm-up trial comes first and is not counted.  Prints a line
- * per round, the medians, their ratio and the range of the per-round
- * ratios, and a last line for scripts:
+ * One detached warm-up trial comes first and is not counted.  A round's
+ * ratio is attached / detached of that round.  From MIN rounds on, after
+ * every round, the median of the ratios gets a 95% bootstrap interval
+ * (stats.h); the run stops once both ends lie within PCT percent of the
+ * median, or after MAX rounds.  Prints a line per round, the medians, their
+ * ratio, the median of the per-round ratios with its interval, their range,
+ * and a last line for scripts:
  *
- *   result placement=low n=4 rounds=9 ... ratio=1.004 ratio_min=... ratio_max=...
+ *   result placement=low n=4 rounds=23 ... ratio_median=1.004 ci_low=...
+ *          ci_high=... target_pct=2 target=met (or max) ratio_min=... ratio_max=...
  *
  * Without -a and -d both trials of a round are the same (an A/A run: what is
  * left is noise).  A benchmark, not a test: it asserts nothing.
  *
- * Usage: madvise-loop [-n N] [-c PARENT] [-r ROUNDS] [-i ITERS] [-m MB]
- *                     [-a ATTACH -d DETACH] [-l LABEL]
+ * Usage: madvise-loop [-n N] [-c PARENT] [-r MIN] [-R MAX] [-p PCT] [-i ITERS]
+ *                     [-m MB] [-a ATTACH -d DETACH] [-l LABEL]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,13 +47,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
+
 #define PROG "madvise-loop"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
 #define DEFAULT_PARENT "/sys/fs/cgroup/memcg-prio-bench"
-#define DEFAULT_ROUNDS 25
+#define DEFAULT_MIN_ROUNDS 10
+#define DEFAULT_MAX_ROUNDS 150
+#define DEFAULT_TARGET_PCT 2
 #define DEFAULT_ITERS 32
 #define DEFAULT_MB 32
 #define MAX_CGROUPS 1024
@@ -59,7 +68,9 @@ static const char *arg_parent = DEFAULT_PARENT;
 static const char *arg_label;	/* default: the last component of arg_parent */
 static const char *arg_attach, *arg_detach;
 static long arg_ncgroups = 1;
-static long arg_rounds = DEFAULT_ROUNDS;
+static long arg_min_rounds = DEFAULT_MIN_ROUNDS;
+static long arg_max_rounds = DEFAULT_MAX_ROUNDS;
+static double arg_target_pct = DEFAULT_TARGET_PCT;
 static long arg_iters = DEFAULT_ITERS;
 static long arg_mb = DEFAULT_MB;
 
@@ -74,8 +85,12 @@ static const struct opt {
 	  "children, each in its own cgroup PARENT/cK (default: 1, at most " STR(MAX_CGROUPS) ")" },
 	{ "parent", 'c', "PARENT",
 	  "where the cgroups go (default: " DEFAULT_PARENT ")" },
-	{ "rounds", 'r', "ROUNDS",
-	  "rounds of a detached and an attached trial (default: " STR(DEFAULT_ROUNDS) ")" },
+	{ "min-rounds", 'r', "MIN",
+	  "rounds (a detached and an attached trial) before the interval may stop the run (default: " STR(DEFAULT_MIN_ROUNDS) ")" },
+	{ "max-rounds", 'R', "MAX",
+	  "rounds at most (default: " STR(DEFAULT_MAX_ROUNDS) ")" },
+	{ "target-pct", 'p', "PCT",
+	  "stop once the 95% interval of the median ratio lies within PCT % of it (default: " STR(DEFAULT_TARGET_PCT) ")" },
 	{ "iters", 'i', "ITERS",
 	  "touch + MADV_DONTNEED passes per child and trial (default: " STR(DEFAULT_ITERS) ")" },
 	{ "mb", 'm', "MB",
@@ -93,7 +108,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " [options]\n\n"
 		"N children in N cgroups fault in and MADV_DONTNEED anonymous memory,\n"
-		"detached vs. attached in ABBA order; prints medians and their ratio.\n\n");
+		"detached vs. attached in ABBA order, round after round until the 95%%\n"
+		"interval of the median per-round ratio lies within the target; prints\n"
+		"medians, their ratio and the median ratio with its interval.\n\n");
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
 		int w = fprintf(f, "  -%c, --%s %s", opts[i].key, opts[i].name,
 				opts[i].metavar ? opts[i].metavar : "");
@@ -102,6 +119,23 @@ static void usage(FILE *f)
 	}
 	fprintf(f, "\nExample:\n  " PROG " -n 4 -c /sys/fs/cgroup/bench/low \\\n"
 		"    -a 'memcg-prio --attach -c bench.ini' -d 'memcg-prio --detach'\n");
+}
+
+/* A positive number from the option KEY's argument s; 0 or -1. */
+static int parse_pct(int key, const char *s, double *ret_v)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 100) {
+		fprintf(stderr, PROG ": -%c '%s': want a percentage above 0, at most 100\n",
+			key, s);
+		return -1;
+	}
+	*ret_v = v;
+	return 0;
 }
 
 /* An integer in [min, max] from the option KEY's argument s; 0 or -1. */
@@ -127,7 +161,11 @@ static int parse_one(int key, const char *val)
 	case 'n':
 		return parse_long(key, val, 1, MAX_CGROUPS, &arg_ncgroups);
 	case 'r':
-		return parse_long(key, val, 1, MAX_ROUNDS, &arg_rounds);
+		return parse_long(key, val, 1, MAX_ROUNDS, &arg_min_rounds);
+	case 'R':
+		return parse_long(key, val, 1, MAX_ROUNDS, &arg_max_rounds);
+	case 'p':
+		return parse_pct(key, val, &arg_target_pct);
 	case 'i':
 		return parse_long(key, val, 1, INT_MAX, &arg_iters);
 	case 'm':
@@ -178,6 +216,10 @@ static int parse_args(int argc, char **argv)
 	}
 	if (!arg_attach != !arg_detach) {
 		fprintf(stderr, PROG ": -a and -d go together\n");
+		return -1;
+	}
+	if (arg_max_rounds < arg_min_rounds) {
+		fprintf(stderr, PROG ": -R %ld is below -r %ld\n", arg_max_rounds, arg_min_rounds);
 		return -1;
 	}
 	if (!arg_label) {
@@ -263,7 +305,10 @@ struct bench {
 	char **cgroups;		/* PARENT/c0 .. PARENT/c<N-1> */
 	bool *created;		/* cgroups[k] was made here: removed at the end */
 	pid_t *pids;
-	double *detached_s, *attached_s, *ratio;	/* per round */
+	double *detached_s, *attached_s, *ratio;	/* per round, up to the maximum */
+	long used;		/* rounds run */
+	bool met;		/* the interval is within the target */
+	struct stats_ci ci;	/* after the last round from the minimum on */
 };
 
 /*
@@ -363,7 +408,7 @@ static int trial(struct bench *b, bool attach, double *ret_s)
 /* Allocates and makes the cgroups; 0, or -1 with a message printed. */
 static int bench_init(struct bench *b)
 {
-	size_t n = arg_ncgroups, rounds = arg_rounds;
+	size_t n = arg_ncgroups, rounds = arg_max_rounds;
 	int r;
 
 	b->cgroups = calloc(n, sizeof(*b->cgroups));
@@ -421,24 +466,15 @@ static int bench_fini(struct bench *b)
 	return ret;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Sorts v. */
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* ABBA: detached first in even rounds, attached first in odd ones. */
+/*
+ * ABBA: detached first in even rounds, attached first in odd ones.  From
+ * the minimum on, stops once the interval is within the target.
+ */
 static int run_rounds(struct bench *b)
 {
-	for (long r = 0; r < arg_rounds; r++) {
+	for (long r = 0; r < arg_max_rounds && !b->met; r++) {
+		int met;
+
 		for (int pass = 0; pass < 2; pass++) {
 			bool attach = pass != r % 2;
 
@@ -446,27 +482,44 @@ static int run_rounds(struct bench *b)
 				return -1;
 		}
 		b->ratio[r] = b->attached_s[r] / b->detached_s[r];
+		b->used = r + 1;
 		printf("round %3ld: detached %.3f s, attached %.3f s, ratio %.3f\n",
 		       r, b->detached_s[r], b->attached_s[r], b->ratio[r]);
+		met = stats_round_check(stdout, b->detached_s, b->attached_s, b->used,
+					arg_min_rounds, arg_target_pct, &b->ci);
+		if (met < 0) {
+			fprintf(stderr, PROG ": cannot compute the interval\n");
+			return -1;
+		}
+		b->met = met;
 		fflush(stdout);
 	}
 	return 0;
 }
 
+/* Sorts the measurements (the interval is computed before). */
 static void print_summary(struct bench *b)
 {
-	size_t n = arg_rounds;
-	double det = median(b->detached_s, n), att = median(b->attached_s, n);
-	double rmed = median(b->ratio, n);	/* sorted: min first, max last */
+	size_t n = b->used;
+	double det = stats_median(b->detached_s, n), att = stats_median(b->attached_s, n);
+	const char *target = b->met ? "met" : "max";
 
-	printf("%s n=%ld: detached median %.3f s, attached %.3f s, ratio %.3f",
+	stats_median(b->ratio, n);	/* sorted: min first, max last */
+	printf("%s n=%ld: detached median %.3f s, attached %.3f s, ratio %.3f\n",
 	       arg_label, arg_ncgroups, det, att, att / det);
-	printf(" (per round %.3f..%.3f), %zu rounds\n", b->ratio[0], b->ratio[n - 1], n);
+	printf("%s n=%ld: median of round ratios %.3f, 95%% CI %.3f..%.3f (%+.1f%% %+.1f%%),"
+	       " per round %.3f..%.3f\n", arg_label, arg_ncgroups, b->ci.median,
+	       b->ci.low, b->ci.high, stats_ci_low_pct(&b->ci), stats_ci_high_pct(&b->ci),
+	       b->ratio[0], b->ratio[n - 1]);
+	printf("%s n=%ld: %zu rounds (min %ld, max %ld): target +-%g%% %s\n",
+	       arg_label, arg_ncgroups, n, arg_min_rounds, arg_max_rounds, arg_target_pct,
+	       b->met ? "met" : "NOT met, stopped at the maximum");
 	printf("result placement=%s n=%ld rounds=%zu mb=%ld iters=%ld",
 	       arg_label, arg_ncgroups, n, arg_mb, arg_iters);
 	printf(" detached_median_s=%.4f attached_median_s=%.4f ratio=%.4f", det, att, att / det);
-	printf(" ratio_median=%.4f ratio_min=%.4f ratio_max=%.4f\n",
-	       rmed, b->ratio[0], b->ratio[n - 1]);
+	printf(" ratio_median=%.4f ci_low=%.4f ci_high=%.4f target_pct=%g target=%s",
+	       b->ci.median, b->ci.low, b->ci.high, arg_target_pct, target);
+	printf(" ratio_min=%.4f ratio_max=%.4f\n", b->ratio[0], b->ratio[n - 1]);
 }
 
 int main(int argc, char **argv)
@@ -481,8 +534,8 @@ int main(int argc, char **argv)
 		goto out;
 	printf("%s: %ld cgroup(s) %s/c*, %ld MiB each, %ld touch + MADV_DONTNEED passes",
 	       arg_label, arg_ncgroups, arg_parent, arg_mb, arg_iters);
-	printf(" per trial, %ld rounds, attach: %s\n",
-	       arg_rounds, arg_attach ? arg_attach : "nothing (A/A run)");
+	printf(" per trial, %ld..%ld rounds (until the 95%% CI is within %g%%), attach: %s\n",
+	       arg_min_rounds, arg_max_rounds, arg_target_pct, arg_attach ? arg_attach : "nothing (A/A run)");
 	fflush(stdout);
 	if (trial(&b, false, &warmup) || run_rounds(&b))
 		goto out;

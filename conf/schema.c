@@ -53,7 +53,10 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "--foreground lowers the memory.high of a lower group "
 		       "below its usage while a higher group is pressed, and "
 		       "restores it when not, on exit and after a crash (the "
-		       "next run or --detach). \"auto\": hook if the running "
+		       "next run or --detach); meanwhile it raises the pressed "
+		       "group's memory.low to its usage and has the lower "
+		       "group give back through memory.reclaim what the "
+		       "pressed group lacks. \"auto\": hook if the running "
 		       "kernel has it, else memory.high." },
 	[PRIO_KEY_PATH] = { GROUP(path),
 		.type = PRIO_TYPE_CGROUP_PATH,
@@ -62,7 +65,11 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "same cgroup; any other absolute path is also taken "
 		       "relative to cgroup_root. \"..\" is not allowed. The "
 		       "group covers its whole subtree, except where a group "
-		       "with a longer path takes over. No two groups may have "
+		       "with a longer path takes over. The limits (memory.max, "
+		       "memory.high) of a cgroup whose subtree holds such a "
+		       "nested group are shared with it: reclaim for them "
+		       "presses the outer group, and throttles the nested "
+		       "group if its priority is lower. No two groups may have "
 		       "the same path." },
 	[PRIO_KEY_PRIORITY] = { GROUP(priority),
 		.type = PRIO_TYPE_PRIORITY,

@@ -11,12 +11,16 @@
  *   memory.max or memory.high it enforces (the "target"), or the cgroup2
  *   root for global reclaim (kswapd, or direct reclaim of an allocation).
  *   A group's pages scanned by that reclaim press the group in that domain
- *   only if the domain's cgroup lies strictly above the group's cgroup:
- *   then other cgroups' memory counts against the same limit.  Reclaim
- *   for a limit inside the group's own subtree (its own memory.max, or the
- *   level this policy lowered, so throttling never cascades) presses
- *   nobody, nor does proactive reclaim (memory.reclaim).  A group pressed
- *   in a domain throttles only the memcgs inside that domain.
+ *   only if the domain holds memory of another group: its cgroup lies
+ *   strictly above the group's cgroup, or it lies inside the group's
+ *   subtree and another group's cgroup is nested below it (the loader
+ *   lists those in shared_domains: a pod "web" at lv/web with a sidecar
+ *   group "batch" at lv/web/batch shares lv/web's memory.max with it).
+ *   Reclaim for a limit whose subtree belongs to the group alone (its own
+ *   memory.max), or for the level this policy lowered (so throttling
+ *   never cascades), presses nobody, nor does proactive reclaim
+ *   (memory.reclaim).  A group pressed in a domain throttles only the
+ *   memcgs inside that domain.
  *
  * - Sources.  fentry/fexit on try_to_free_mem_cgroup_pages() records the
  *   target of memcg reclaim per task (reclaim never nests); a task
@@ -91,7 +95,9 @@
  * scan web's pages; at 60% inefficiency over 512 pages "web" is pressed in
  * domain "work" for hold_ms, and charges in batch/job1 report 1024 pages
  * over memory.high.  "backup" is outside "work" and is left alone.  If
- * api hits a memory.max of its own, "web" is not pressed at all.
+ * api hits a memory.max of its own, "web" is not pressed at all; had
+ * "batch" lain at work/web/batch, a memory.max of work/web would be shared
+ * with it, and web's reclaim for it would press web there.
  *
  * - No starvation: a group throttled for throttle_max_ms without a break,
  *   or for throttle_max_share of a throttle_window_ms window, gets
@@ -163,6 +169,29 @@ struct {
 	__type(value, __u32);
 } group_roots SEC(".maps");
 
+/*
+ * Cgroup ids whose limit a group shares with another group nested below
+ * them (filled by the loader, loader/plan/plan.c: find_shared()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PRIO_MAX_GROUPS * PRIO_MAX_DEPTH);
+	__type(key, __u64);
+	__type(value, __u8);
+} shared_domains SEC(".maps");
+
+/*
+ * Mode memory.high: cgroup ids of the groups whose memory.high memcg-prio
+ * --foreground has lowered now (it keeps this map up to date).  Reclaim
+ * for that memory.high is the policy's own, as the hook's penalty is.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PRIO_MAX_GROUPS);
+	__type(key, __u64);
+	__type(value, __u8);
+} policy_lowered SEC(".maps");
+
 /* Cgroup id -> group index or PRIO_NO_GROUP, filled on first sight. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -200,6 +229,7 @@ struct reclaim_ctx {
 	__u32 cause;			/* PRIO_CAUSE_MAX or PRIO_CAUSE_HIGH */
 	bool proactive;
 	bool policy;			/* right after a penalty for this task */
+	bool shared;			/* another group's cgroup is below the target */
 };
 
 /* Thread id -> its memcg reclaim.  Preallocated: no allocation in reclaim. */
@@ -277,10 +307,9 @@ static __u64 ancestor_id(struct cgroup *cgrp, int level)
 	return ancestor ? cgroup_id_of(ancestor) : 0;
 }
 
-/* The innermost group whose cgroup is @memcg's cgroup or an ancestor. */
-static __u32 group_of(struct mem_cgroup *memcg)
+/* The innermost group whose cgroup is @cgrp or an ancestor of it. */
+static __u32 group_of_cgroup(struct cgroup *cgrp)
 {
-	struct cgroup *cgrp = BPF_CORE_READ(memcg, css.cgroup);
 	__u32 group = PRIO_NO_GROUP, *cached;
 	__u64 cgid = cgroup_id_of(cgrp);
 	int level, i;
@@ -306,6 +335,11 @@ static __u32 group_of(struct mem_cgroup *memcg)
 	}
 	bpf_map_update_elem(&group_cache, &cgid, &group, BPF_ANY);
 	return group;
+}
+
+static __u32 group_of(struct mem_cgroup *memcg)
+{
+	return group_of_cgroup(BPF_CORE_READ(memcg, css.cgroup));
 }
 
 /*
@@ -418,9 +452,11 @@ static void account_reclaim(struct mem_cgroup *memcg, __u64 scanned,
 			return;		/* counted once, on exit */
 		/*
 		 * The target is an ancestor of memcg (or memcg): in the
-		 * group's subtree exactly when it is in the same group.
+		 * group's subtree exactly when it is in the same group.  Its
+		 * limit is the group's own unless another group's cgroup
+		 * lies below it; reclaim the policy forced is never shared.
 		 */
-		if (ctx->target_group == group) {
+		if (ctx->target_group == group && (ctx->policy || !ctx->shared)) {
 			stat_add(group, ctx->policy ? PRIO_STAT_IGNORED_POLICY :
 						      PRIO_STAT_IGNORED_OWN,
 				 scanned);
@@ -581,6 +617,7 @@ int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
 
 	gstat_inc(PRIO_GSTAT_MEMCG_RECLAIMS);
 	rc.target_group = group_of(memcg);
+	rc.shared = bpf_map_lookup_elem(&shared_domains, &rc.target_id) != NULL;
 	usage = BPF_CORE_READ(memcg, memory.usage.counter);
 	high = BPF_CORE_READ(memcg, memory.high);
 	rc.cause = usage > high ? PRIO_CAUSE_HIGH : PRIO_CAUSE_MAX;
@@ -589,9 +626,49 @@ int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
 		rc.policy = bpf_ktime_get_ns() - *when < PRIO_POLICY_RECLAIM_NS;
 		bpf_map_delete_elem(&penalized, &tid);
 	}
+	if (rc.cause == PRIO_CAUSE_HIGH &&
+	    bpf_map_lookup_elem(&policy_lowered, &rc.target_id))
+		rc.policy = true;
 	if (bpf_map_update_elem(&reclaim_ctx, &tid, &rc, BPF_ANY))
 		gstat_inc(PRIO_GSTAT_NO_CONTEXT);
 	return 0;
+}
+
+/*
+ * A charge of the current task had to reclaim @reclaimed pages for the
+ * limit of @ctx's target.  If the task's group is pressed in that domain,
+ * the pressure holds on: a group whose pages are shielded (memory.low) is
+ * no longer scanned, yet still lacks memory while its charges reclaim;
+ * and what they reclaimed is what it lacks (PRIO_STAT_CHARGE_RECLAIMED).
+ */
+static void charge_reclaimed(const struct reclaim_ctx *ctx, __u64 reclaimed)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct prio_group_cfg *cfg;
+	struct prio_group_state *st;
+	__u32 group;
+	__u64 now;
+	int i;
+
+	group = group_of_cgroup(BPF_CORE_READ(task, cgroups, dfl_cgrp));
+	if (group >= PRIO_MAX_GROUPS || group >= prio_nr_groups)
+		return;
+	/* Before the lookup spills group (see prio_pages_over_high()). */
+	cfg = group_cfg(group);
+	st = bpf_map_lookup_elem(&group_state, &group);
+	if (!st)
+		return;
+	now = bpf_ktime_get_ns();
+	for (i = 0; i < PRIO_MAX_DOMAINS; i++) {
+		struct prio_domain_state *d = &st->domains[i];
+
+		if (d->cgroup_id != ctx->target_id ||
+		    d->pressured_until_ns <= now)
+			continue;
+		pressure_on(st, d, cfg, now, d->severity);
+		stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
+		return;
+	}
 }
 
 SEC("fexit/try_to_free_mem_cgroup_pages")
@@ -600,8 +677,14 @@ int BPF_PROG(prio_reclaim_exit, struct mem_cgroup *memcg,
 	     unsigned int reclaim_options)
 {
 	__u32 tid = current_tid();
+	struct reclaim_ctx *rc;
 	__u64 reclaimed = 0;
 
+	/* Not a parameter: 7.2 has a fifth argument (swappiness). */
+	bpf_get_func_ret(ctx, &reclaimed);
+	rc = bpf_map_lookup_elem(&reclaim_ctx, &tid);
+	if (rc && !rc->proactive && !rc->policy)
+		charge_reclaimed(rc, reclaimed);
 	bpf_map_delete_elem(&reclaim_ctx, &tid);
 	if (reclaim_options & PRIO_MEMCG_RECLAIM_PROACTIVE) {
 		/* No vmpressure() for memory.reclaim: proves nothing. */
@@ -609,7 +692,6 @@ int BPF_PROG(prio_reclaim_exit, struct mem_cgroup *memcg,
 		bpf_map_delete_elem(&source_heard, &tid);
 		return 0;
 	}
-	bpf_get_func_ret(ctx, &reclaimed);
 	reclaim_done(reclaimed);
 	return 0;
 }

@@ -185,6 +185,10 @@ enum prio_stat {
 	PRIO_STAT_BOUND_CONTINUOUS,	/* reliefs: throttle_max_ms reached */
 	PRIO_STAT_BOUND_SHARE,		/* reliefs: throttle_max_share reached */
 	PRIO_STAT_SPARED,		/* hook calls under relief: no penalty */
+	PRIO_STAT_CHARGE_RECLAIMED,	/* pages the group's own charges had to
+					 * reclaim in a domain pressing it:
+					 * what it lacks (mode memory.high's
+					 * give-back is sized by it) */
 	PRIO_NR_STATS,
 };
 

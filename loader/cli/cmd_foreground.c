@@ -17,6 +17,8 @@
 
 #include "cli/commands.h"
 #include "kernel/highctl.h"
+#include "kernel/lowctl.h"
+#include "kernel/reclaimctl.h"
 #include "log.h"
 #include "kernel/pins.h"
 #include "kernel/session.h"
@@ -27,6 +29,15 @@
 #define POLL_NS_HIGH	100000000L	/* mode memory.high: the reaction time */
 
 static volatile sig_atomic_t stop;
+
+/* Mode memory.high: this process is the backend. */
+struct backend {
+	const struct prio_session *s;
+	bool told[PRIO_MAX_GROUPS];	/* the policy knows group i lowered */
+	struct prio_highctl hc;		/* lower groups' memory.high */
+	struct prio_lowctl lc;		/* pressed groups' memory.low */
+	struct prio_reclaimctl rc;	/* lower groups' memory.reclaim */
+};
 
 static void on_signal(int sig)
 {
@@ -45,10 +56,41 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* Poll the policy's state until a signal; hc drives memory.high if set. */
-static int watch(struct prio_ctx *ctx, const struct prio_view *v,
-		 struct prio_highctl *hc)
+/*
+ * After memory.high: shield each group whose pressure reaches a lower
+ * group we control, and make each lower group we throttle (not spared)
+ * give back to the group that presses it.
+ */
+static void give_back(struct backend *b, const struct prio_status *st)
 {
+	bool shield[PRIO_MAX_GROUPS] = { false };
+	uint32_t by[PRIO_MAX_GROUPS];
+
+	for (uint32_t i = 0; i < b->hc.n_groups; i++) {
+		bool lowered = b->hc.g[i].lowered;
+
+		if (lowered != b->told[i] &&
+		    prio_session_set_lowered(b->s, b->hc.cfg[i].cgroup_id,
+					     lowered) == 0)
+			b->told[i] = lowered;
+	}
+	for (uint32_t i = 0; i < b->hc.n_groups; i++) {
+		uint32_t p = prio_highctl_presser(&b->hc, st, i);
+
+		/* A throttled group is never shielded against its presser. */
+		if (p < b->hc.n_groups && !b->hc.g[p].lowered)
+			shield[p] = true;
+		by[i] = b->hc.g[i].lowered ? p : PRIO_NO_GROUP;
+	}
+	prio_lowctl_update(&b->lc, shield, st, stdout);
+	prio_reclaimctl_update(&b->rc, by, st, stdout);
+}
+
+/* Poll the policy's state until a signal; b drives the backend if set. */
+static int watch(struct prio_ctx *ctx, const struct prio_view *v,
+		 struct backend *b)
+{
+	struct prio_highctl *hc = b ? &b->hc : NULL;
 	struct prio_status *st = calloc(2, sizeof(*st));
 	struct timespec ts = { .tv_nsec = hc ? POLL_NS_HIGH : POLL_NS };
 	int cur = 0, r;
@@ -65,22 +107,29 @@ static int watch(struct prio_ctx *ctx, const struct prio_view *v,
 			break;
 		}
 		prio_status_print_changes(&st[cur], &st[!cur], stdout);
-		if (hc)
+		if (b) {
 			prio_highctl_update(hc, &st[!cur], stdout);
+			give_back(b, &st[!cur]);
+		}
 		cur = !cur;
 	}
+	if (b)
+		prio_reclaimctl_stop_all(&b->rc, &st[cur], stdout);
 	free(st);
 	return r;
 }
 
-/* mode memory.high: take charge of memory.high, pin the maps. */
+/* mode memory.high: take charge of memory.high and memory.low, pin the maps. */
 static int start_highctl(struct prio_ctx *ctx, struct prio_session *s,
-			 const struct prio_view *v, struct prio_highctl *hc)
+			 const struct prio_view *v, struct backend *b)
 {
-	char file[PATH_MAX], tmp[PATH_MAX];
+	char file[PATH_MAX], lfile[PATH_MAX], tmp[PATH_MAX];
+	struct prio_highctl *hc = &b->hc;
 	int r;
 
 	r = prio_highctl_state_file(ctx->pin_path, file, sizeof(file));
+	if (!r)
+		r = prio_lowctl_state_file(ctx->pin_path, lfile, sizeof(lfile));
 	if (!r)
 		r = prio_pins_sibling(ctx->pin_path, PRIO_PINS_NEW, tmp,
 				      sizeof(tmp));
@@ -92,6 +141,14 @@ static int start_highctl(struct prio_ctx *ctx, struct prio_session *s,
 			      ctx->err, sizeof(ctx->err));
 	if (r < 0)
 		return r;
+	r = prio_lowctl_init(&b->lc, lfile, v->groups, v->n_groups,
+			     ctx->args->dry_run, ctx->err, sizeof(ctx->err));
+	if (r < 0) {
+		unlink(file);
+		return r;
+	}
+	prio_reclaimctl_init(&b->rc, v->groups, v->n_groups, ctx->args->dry_run);
+	b->s = s;
 	r = prio_pins_mkdir(tmp, ctx->err, sizeof(ctx->err));
 	if (!r)
 		r = prio_session_pin_maps(s, tmp, ctx->err, sizeof(ctx->err));
@@ -101,21 +158,24 @@ static int start_highctl(struct prio_ctx *ctx, struct prio_session *s,
 	if (r < 0) {
 		prio_pins_remove(tmp);
 		unlink(file);
+		unlink(lfile);
 	}
 	return r;
 }
 
-static void stop_highctl(struct prio_ctx *ctx, struct prio_highctl *hc)
+static void stop_highctl(struct prio_ctx *ctx, struct backend *b)
 {
-	if (prio_highctl_restore_all(hc, stdout) < 0)
-		log_err("could not restore every memory.high (see above); "
-			"memcg-prio --detach tries again");
+	int rl = prio_lowctl_restore_all(&b->lc, stdout);
+
+	if (prio_highctl_restore_all(&b->hc, stdout) < 0 || rl < 0)
+		log_err("could not restore every memory.high and memory.low "
+			"(see above); memcg-prio --detach tries again");
 	else if (prio_pins_remove(ctx->pin_path) < 0)
 		log_warn("cannot remove the pins at %s: %s", ctx->pin_path,
 			 strerror(errno));
 }
 
-static int run(struct prio_ctx *ctx, struct prio_highctl *hc)
+static int run(struct prio_ctx *ctx, struct backend *hc)
 {
 	bool dry = ctx->args->dry_run;
 	struct prio_session s;
@@ -155,7 +215,7 @@ static int run(struct prio_ctx *ctx, struct prio_highctl *hc)
 
 int prio_cmd_foreground(struct prio_ctx *ctx)
 {
-	struct prio_highctl *hc = NULL;
+	struct backend *hc = NULL;
 	int r;
 
 	if (prio_pins_present(ctx->pin_path)) {

@@ -10,6 +10,15 @@
 /* getopt values of the commands without a short option: LONG_CMD + index. */
 #define LONG_CMD	0x100
 
+/* What an option's value is, for the shell's completion. */
+enum prio_arg_kind {
+	PRIO_ARG_NONE,
+	PRIO_ARG_FILE,			/* a config file: *.ini */
+	PRIO_ARG_DIR,
+	PRIO_ARG_PATH,			/* any file */
+	PRIO_ARG_FORMAT,		/* a name of format_names[] */
+};
+
 /* An option that is not a command: it modifies one. */
 struct prio_option {
 	const char *name;
@@ -18,25 +27,44 @@ struct prio_option {
 	const char *arg;		/* argument name in --help */
 	unsigned int goes_with;		/* 1 << enum prio_cmd; 0: any command */
 	const char *help;
+	enum prio_arg_kind kind;
 };
+
+static const char *const format_names[PRIO_NR_FORMATS] = {
+	[PRIO_FORMAT_TEXT] = "text",
+	[PRIO_FORMAT_JSON] = "json",
+	[PRIO_FORMAT_OPENMETRICS] = "openmetrics",
+	[PRIO_FORMAT_PROMETHEUS] = "prometheus",
+};
+
+const char *prio_format_name(enum prio_format f)
+{
+	return f < PRIO_NR_FORMATS ? format_names[f] : NULL;
+}
 
 #define WITH(cmd)	(1u << (cmd))
 
 static const struct prio_option options[] = {
 	{ "config", required_argument, 'c', "FILE", 0,
-	  "config file\n(default: " PRIO_DEFAULT_CONFIG ")" },
+	  "config file\n(default: " PRIO_DEFAULT_CONFIG ")", PRIO_ARG_FILE },
 	{ "pin-path", required_argument, 'p', "DIR", 0,
 	  "bpffs directory of the pins (default: pin_path\n"
 	  "of the config file; for --status and --detach\n"
-	  "/sys/fs/bpf/memcg-prio if there is none)" },
+	  "/sys/fs/bpf/memcg-prio if there is none)", PRIO_ARG_DIR },
 	{ "dry-run", no_argument, 'n', NULL,
 	  WITH(PRIO_CMD_ATTACH) | WITH(PRIO_CMD_FOREGROUND),
 	  "with --attach or --foreground: watch and count,\n"
-	  "never throttle" },
+	  "never throttle", PRIO_ARG_NONE },
+	{ "format", required_argument, 'o', "FORMAT", WITH(PRIO_CMD_STATUS),
+	  "with --status: text (default), json, openmetrics\n"
+	  "or prometheus (node_exporter's textfile format)", PRIO_ARG_FORMAT },
+	{ "output", required_argument, 'w', "FILE", WITH(PRIO_CMD_STATUS),
+	  "with --status: write to FILE (by a temporary file\n"
+	  "renamed over it), not to standard output", PRIO_ARG_PATH },
 	{ "json", no_argument, 'j', NULL, WITH(PRIO_CMD_STATUS),
-	  "with --status: print JSON" },
+	  "with --status: print JSON (--format=json)", PRIO_ARG_NONE },
 	{ "verbose", no_argument, 'v', NULL, 0,
-	  "more messages; -vv debug output, -vvv libbpf's" },
+	  "more messages; -vv debug output, -vvv libbpf's", PRIO_ARG_NONE },
 };
 
 #define N_OPTIONS ARRAY_SIZE(options)
@@ -46,6 +74,7 @@ static const char examples[] =
 	"  memcg-prio --check -c /etc/memcg-prio/priority.ini\n"
 	"  memcg-prio --attach -c /etc/memcg-prio/priority.ini\n"
 	"  memcg-prio --status --json\n"
+	"  memcg-prio --status --format=openmetrics\n"
 	"  memcg-prio --foreground --dry-run -c ./priority.ini\n"
 	"  memcg-prio --detach\n";
 
@@ -153,7 +182,22 @@ static int set_cmd(struct prio_args *a, const struct prio_command *c,
 	return PRIO_EXIT_OK;
 }
 
-static void apply_option(struct prio_args *a, const struct prio_option *o)
+static int parse_format(const char *s, enum prio_format *ret, FILE *err)
+{
+	char msg[160];
+
+	for (int f = 0; f < PRIO_NR_FORMATS; f++)
+		if (strcmp(s, format_names[f]) == 0) {
+			*ret = (enum prio_format)f;
+			return PRIO_EXIT_OK;
+		}
+	snprintf(msg, sizeof(msg), "unknown format '%.64s' for --format: use "
+		 "text, json, openmetrics or prometheus", s);
+	return usage_error(err, "%s", msg);
+}
+
+static int apply_option(struct prio_args *a, const struct prio_option *o,
+			FILE *err)
 {
 	switch (o->short_name) {
 	case 'c':
@@ -166,16 +210,23 @@ static void apply_option(struct prio_args *a, const struct prio_option *o)
 		a->dry_run = true;
 		break;
 	case 'j':
-		a->json = true;
+		a->format = PRIO_FORMAT_JSON;
+		break;
+	case 'o':
+		return parse_format(optarg, &a->format, err);
+	case 'w':
+		a->output = optarg;
 		break;
 	case 'v':
 		a->verbose++;
 		break;
 	}
+	return PRIO_EXIT_OK;
 }
 
 /* Every command but --help and --version. */
-#define ACTIONS	(~(WITH(PRIO_CMD_HELP) | WITH(PRIO_CMD_VERSION)))
+#define ACTIONS	(~(WITH(PRIO_CMD_HELP) | WITH(PRIO_CMD_VERSION) |	\
+		   WITH(PRIO_CMD_COMPLETION)))
 
 /* "--a, --b or --c": the commands in mask, in the table's order. */
 static void command_list(unsigned int mask, char *buf, size_t len)
@@ -232,8 +283,7 @@ static int take(int c, char **argv, struct prio_args *a, bool given[],
 		if (cmd)
 			return set_cmd(a, cmd, err);
 		given[o - options] = true;
-		apply_option(a, o);
-		return PRIO_EXIT_OK;
+		return apply_option(a, o, err);
 	}
 	if (optopt && (find_command(optopt) || find_option(optopt)))
 		return usage_error(err, "option '%s' takes no value",
@@ -267,7 +317,8 @@ int prio_cmdline_parse(int argc, char **argv, struct prio_args *ret_args,
 	}
 	if (optind < argc)
 		return usage_error(err, "unexpected argument '%s'", argv[optind]);
-	if (a.cmd == PRIO_CMD_HELP || a.cmd == PRIO_CMD_VERSION) {
+	if (a.cmd == PRIO_CMD_HELP || a.cmd == PRIO_CMD_VERSION ||
+	    a.cmd == PRIO_CMD_COMPLETION) {
 		*ret_args = a;
 		return PRIO_EXIT_OK;
 	}
@@ -316,4 +367,112 @@ void prio_cmdline_help(FILE *out)
 	fputs("\n", out);
 	fputs(examples, out);
 	fputs("\nSee memcg-prio(8) and priority.ini(5).\n", out);
+}
+
+/* --- bash completion, from the same tables ------------------------------ */
+
+/* "-c|--config" for a case pattern. */
+static void option_pattern(const struct prio_option *o, FILE *out)
+{
+	if (o->short_name)
+		fprintf(out, "-%c|", o->short_name);
+	fprintf(out, "--%s", o->name);
+}
+
+/* The words offered once command c is given: its options. */
+static void words_for(enum prio_cmd c, FILE *out)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (!options[i].goes_with || (options[i].goes_with & WITH(c)))
+			fprintf(out, " --%s", options[i].name);
+}
+
+/* How the value of an option of kind k is completed, from $cur. */
+static const char *value_reply(enum prio_arg_kind k)
+{
+	switch (k) {
+	case PRIO_ARG_FILE:
+		return "compopt -o filenames 2>/dev/null\n\t\t"
+		       "COMPREPLY=($(compgen -d -- \"$cur\") "
+		       "$(compgen -f -X '!*.ini' -- \"$cur\"))";
+	case PRIO_ARG_DIR:
+		return "compopt -o filenames 2>/dev/null\n\t\t"
+		       "COMPREPLY=($(compgen -d -- \"$cur\"))";
+	case PRIO_ARG_PATH:
+		return "compopt -o filenames 2>/dev/null\n\t\t"
+		       "COMPREPLY=($(compgen -f -- \"$cur\"))";
+	case PRIO_ARG_FORMAT:
+		return NULL;	/* the names, written by the caller */
+	default:
+		return "COMPREPLY=()";
+	}
+}
+
+static void completion_values(FILE *out)
+{
+	fputs("\tcase $prev in\n", out);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct prio_option *o = &options[i];
+		const char *reply = value_reply(o->kind);
+
+		if (o->has_arg != required_argument)
+			continue;
+		fputc('\t', out);
+		option_pattern(o, out);
+		fputs(")\n\t\t", out);
+		if (reply) {
+			fputs(reply, out);
+		} else {
+			fputs("COMPREPLY=($(compgen -W '", out);
+			for (int f = 0; f < PRIO_NR_FORMATS; f++)
+				fprintf(out, "%s%s", f ? " " : "", format_names[f]);
+			fputs("' -- \"$cur\"))", out);
+		}
+		fputs("\n\t\treturn ;;\n", out);
+	}
+	fputs("\tesac\n", out);
+}
+
+/* The command given so far decides the words; none yet: every command. */
+static void completion_words(FILE *out)
+{
+	fputs("\tfor w in \"${COMP_WORDS[@]:1:COMP_CWORD-1}\"; do\n"
+	      "\t\tcase $w in\n", out);
+	for (size_t i = 0; i < prio_n_commands; i++) {
+		const struct prio_command *c = &prio_commands[i];
+
+		fputs("\t\t", out);
+		if (c->short_name)
+			fprintf(out, "-%c|", c->short_name);
+		fprintf(out, "--%s) cmd=%s ;;\n", c->name, c->name);
+	}
+	fputs("\t\tesac\n\tdone\n\tcase $cmd in\n", out);
+	for (size_t i = 0; i < prio_n_commands; i++) {
+		fprintf(out, "\t%s) words='", prio_commands[i].name);
+		words_for(prio_commands[i].cmd, out);
+		fputs("' ;;\n", out);
+	}
+	fputs("\t*) words='", out);
+	for (size_t i = 0; i < prio_n_commands; i++)
+		fprintf(out, " --%s", prio_commands[i].name);
+	words_for(PRIO_CMD_NONE, out);
+	fputs("' ;;\n\tesac\n", out);
+}
+
+void prio_cmdline_completion(FILE *out)
+{
+	fputs("# bash completion for memcg-prio(8), generated by\n"
+	      "# memcg-prio --bash-completion from its tables of commands and\n"
+	      "# options: do not edit.\n"
+	      "_memcg_prio()\n{\n"
+	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} "
+	      "prev=${COMP_WORDS[COMP_CWORD-1]} cmd= w words\n"
+	      "\t# --opt=value: readline splits at '='.\n"
+	      "\tif [[ $cur == = ]]; then\n\t\tcur=\n"
+	      "\telif [[ $prev == = ]]; then\n"
+	      "\t\tprev=${COMP_WORDS[COMP_CWORD-2]}\n\tfi\n", out);
+	completion_values(out);
+	completion_words(out);
+	fputs("\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\n"
+	      "complete -F _memcg_prio memcg-prio\n", out);
 }

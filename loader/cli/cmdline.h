@@ -34,7 +34,17 @@ enum prio_cmd {
 	PRIO_CMD_DUMP_CONFIG,
 	PRIO_CMD_VERSION,
 	PRIO_CMD_HELP,
+	PRIO_CMD_COMPLETION,
 	PRIO_NR_CMDS,
+};
+
+/* --status --format: what the status is printed as. */
+enum prio_format {
+	PRIO_FORMAT_TEXT,
+	PRIO_FORMAT_JSON,
+	PRIO_FORMAT_OPENMETRICS,	/* OpenMetrics 1.0 */
+	PRIO_FORMAT_PROMETHEUS,		/* Prometheus text 0.0.4 (node_exporter) */
+	PRIO_NR_FORMATS,
 };
 
 struct prio_args {
@@ -42,7 +52,8 @@ struct prio_args {
 	const char *config;		/* -c; NULL: PRIO_DEFAULT_CONFIG */
 	const char *pin_path;		/* -p; NULL: from the config */
 	bool dry_run;
-	bool json;
+	enum prio_format format;	/* --format, --json */
+	const char *output;		/* --output; NULL: standard output */
 	int verbose;			/* number of -v */
 };
 
@@ -56,5 +67,12 @@ int prio_cmdline_parse(int argc, char **argv, struct prio_args *ret_args,
 
 /* --help text: usage, every option with its default, examples. */
 void prio_cmdline_help(FILE *out);
+
+/* A bash completion script for memcg-prio, from the tables of commands
+ * and options: what --bash-completion prints. */
+void prio_cmdline_completion(FILE *out);
+
+/* The name of a format ("openmetrics"), NULL if f is none. */
+const char *prio_format_name(enum prio_format f);
 
 #endif

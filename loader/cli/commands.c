@@ -44,6 +44,9 @@ const struct prio_command prio_commands[] = {
 	  "print the version" },
 	{ PRIO_CMD_HELP, "help", 'h', 0, false, prio_cmd_help,
 	  "print this text" },
+	{ PRIO_CMD_COMPLETION, "bash-completion", 0, 0, false,
+	  prio_cmd_completion,
+	  "print a bash completion script for memcg-prio" },
 };
 
 const size_t prio_n_commands = ARRAY_SIZE(prio_commands);

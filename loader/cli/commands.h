@@ -77,6 +77,7 @@ int prio_cmd_check(struct prio_ctx *ctx);
 int prio_cmd_dump_config(struct prio_ctx *ctx);
 int prio_cmd_version(struct prio_ctx *ctx);
 int prio_cmd_help(struct prio_ctx *ctx);
+int prio_cmd_completion(struct prio_ctx *ctx);
 
 /* The frame (context.c). */
 

@@ -15,6 +15,7 @@
 #include "plan/cgroups.h"
 #include "cli/commands.h"
 #include "kernel/highctl.h"
+#include "kernel/lowctl.h"
 #include "log.h"
 #include "kernel/pins.h"
 #include "plan/trust.h"
@@ -214,12 +215,35 @@ static int pinned_backend(const char *pin_path)
 	return b;
 }
 
+/* memory.low a gone --foreground left raised: -1 with a message, or the
+ * number restored. */
+static int clear_stale_low(struct prio_ctx *ctx)
+{
+	char file[PATH_MAX];
+	int n;
+
+	if (prio_lowctl_state_file(ctx->pin_path, file, sizeof(file)) < 0 ||
+	    access(file, F_OK) < 0)
+		return 0;
+	n = prio_lowctl_recover(file, stderr, ctx->err, sizeof(ctx->err));
+	if (n < 0) {
+		log_err("%s", ctx->err);
+		return -1;
+	}
+	if (n > 0)
+		log_info("restored %d memory.low values a memcg-prio "
+			 "--foreground left raised", n);
+	return n;
+}
+
 int prio_ctx_clear_stale(struct prio_ctx *ctx)
 {
 	char file[PATH_MAX];
 	pid_t owner = 0;
 	int n;
 
+	if (clear_stale_low(ctx) < 0)
+		return PRIO_EXIT_FAILURE;
 	if (prio_highctl_state_file(ctx->pin_path, file, sizeof(file)) < 0 ||
 	    access(file, F_OK) < 0)
 		return PRIO_EXIT_OK;

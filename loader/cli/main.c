@@ -23,6 +23,13 @@ int prio_cmd_help(struct prio_ctx *ctx)
 	return PRIO_EXIT_OK;
 }
 
+int prio_cmd_completion(struct prio_ctx *ctx)
+{
+	(void)ctx;
+	prio_cmdline_completion(stdout);
+	return PRIO_EXIT_OK;
+}
+
 int prio_cmd_version(struct prio_ctx *ctx)
 {
 	(void)ctx;

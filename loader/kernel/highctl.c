@@ -388,6 +388,18 @@ pressing(const struct prio_highctl *h, const struct prio_status *st,
 	return NULL;
 }
 
+uint32_t prio_highctl_presser(const struct prio_highctl *h,
+			      const struct prio_status *st, uint32_t i)
+{
+	uint32_t by = PRIO_NO_GROUP;
+
+	if (i >= h->n_groups || h->g[i].yielded ||
+	    !(h->cfg[i].link_flags & PRIO_LINK_MEMORY_HIGH) ||
+	    !pressing(h, st, i, &by))
+		return PRIO_NO_GROUP;
+	return by;
+}
+
 static void stamp(const struct prio_status *st, FILE *out)
 {
 	prio_status_stamp(st->now_ns, out);

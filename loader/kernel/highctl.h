@@ -76,6 +76,16 @@ int prio_highctl_init(struct prio_highctl *h, const char *state_file,
 void prio_highctl_update(struct prio_highctl *h, const struct prio_status *st,
 			 FILE *out);
 
+/*
+ * The group whose pressure reaches group i now (the first of higher
+ * priority pressed in a domain that contains i), whether or not i is
+ * throttled (relief), or PRIO_NO_GROUP; always PRIO_NO_GROUP for a group
+ * memcg-prio does not control or has yielded.  For memory.low and
+ * memory.reclaim (lowctl.c, reclaimctl.c).
+ */
+uint32_t prio_highctl_presser(const struct prio_highctl *h,
+			      const struct prio_status *st, uint32_t i);
+
 /* Restore every group we lowered and remove the state file. */
 int prio_highctl_restore_all(struct prio_highctl *h, FILE *out);
 

@@ -25,6 +25,21 @@ const struct bpf_map *prio_session_ops(const struct prio_session *s)
 	return s->skel->maps.PRIO_OPS_MAP;
 }
 
+int prio_session_set_lowered(const struct prio_session *s, uint64_t cgroup_id,
+			     bool lowered)
+{
+	const struct bpf_map *m = s->skel->maps.policy_lowered;
+	uint8_t one = 1;
+	int r;
+
+	if (lowered)
+		r = bpf_map__update_elem(m, &cgroup_id, sizeof(cgroup_id), &one,
+					 sizeof(one), BPF_ANY);
+	else
+		r = bpf_map__delete_elem(m, &cgroup_id, sizeof(cgroup_id), 0);
+	return r < 0 && !(r == -ENOENT && !lowered) ? r : 0;
+}
+
 static void fill_rodata(struct prio_session *s, bool dry_run)
 {
 	struct prio_bpf__rodata *ro = s->skel->rodata;
@@ -117,6 +132,16 @@ static int fill_maps(struct prio_session *s, char *err, size_t errlen)
 					 sizeof(id), &i, sizeof(i), BPF_ANY) < 0)
 			return prio_fail(err, errlen, -errno, "cannot fill map "
 					 "group_roots: %s", strerror(errno));
+	}
+	for (uint32_t k = 0; k < s->plan->n_shared; k++) {
+		uint64_t id = s->plan->shared[k];
+		uint8_t one = 1;
+
+		if (bpf_map__update_elem(s->skel->maps.shared_domains, &id,
+					 sizeof(id), &one, sizeof(one),
+					 BPF_ANY) < 0)
+			return prio_fail(err, errlen, -errno, "cannot fill map "
+					 "shared_domains: %s", strerror(errno));
 	}
 	return 0;
 }

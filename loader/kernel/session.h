@@ -75,6 +75,14 @@ int prio_session_pin_maps(struct prio_session *s, const char *dir, char *err,
 /* The struct_ops map, for swapping the ops of older links. */
 const struct bpf_map *prio_session_ops(const struct prio_session *s);
 
+/*
+ * Mode memory.high: tell the policy that memcg-prio has lowered the
+ * memory.high of cgroup_id (lowered) or no longer has, so that reclaim
+ * for it counts as the policy's own.  0 or -errno.
+ */
+int prio_session_set_lowered(const struct prio_session *s, uint64_t cgroup_id,
+			     bool lowered);
+
 /* Name of plan group i. */
 const char *prio_session_group_name(const struct prio_session *s, uint32_t i);
 

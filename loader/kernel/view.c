@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
@@ -37,6 +38,7 @@ const char *const prio_stat_names[PRIO_NR_STATS] = {
 	[PRIO_STAT_BOUND_CONTINUOUS] = "reliefs_continuous",
 	[PRIO_STAT_BOUND_SHARE] = "reliefs_share",
 	[PRIO_STAT_SPARED] = "charges_spared",
+	[PRIO_STAT_CHARGE_RECLAIMED] = "charge_reclaimed",
 };
 
 const char *const prio_gstat_names[PRIO_NR_GSTATS] = {
@@ -355,6 +357,37 @@ const char *prio_cause_name(uint32_t cause)
 	return cause < PRIO_NR_CAUSES ? cause_names[cause] : "unknown";
 }
 
+/*
+ * Is cgroup id in dir's subtree (dir itself included)?  Then dir names it.
+ * Only directories are followed, at most PRIO_MAX_DEPTH levels down.
+ */
+static bool find_below(char *dir, uint64_t id, int depth)
+{
+	size_t n = strlen(dir);
+	struct dirent *e;
+	struct stat st;
+	bool found = false;
+	DIR *d;
+
+	if (stat(dir, &st) < 0)
+		return false;
+	if (st.st_ino == id)
+		return true;
+	if (depth >= PRIO_MAX_DEPTH || !(d = opendir(dir)))
+		return false;
+	while (!found && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.' ||
+		    n + 1 + strlen(e->d_name) >= PRIO_CGROUP_PATH_LEN)
+			continue;
+		snprintf(dir + n, PRIO_CGROUP_PATH_LEN - n, "/%s", e->d_name);
+		found = find_below(dir, id, depth + 1);
+		if (!found)
+			dir[n] = '\0';
+	}
+	closedir(d);
+	return found;
+}
+
 void prio_view_domain_name(const char *presser_path, uint64_t domain_id,
 			   uint32_t cause, char *buf, size_t len)
 {
@@ -374,6 +407,13 @@ void prio_view_domain_name(const char *presser_path, uint64_t domain_id,
 				 prio_cause_name(cause));
 			return;
 		}
+	}
+	/* Then the presser's subtree: a domain there holds a nested group. */
+	snprintf(dir, sizeof(dir), "%s", presser_path);
+	if (find_below(dir, domain_id, 0)) {
+		snprintf(buf, len, "limit of %s: %s", dir,
+			 prio_cause_name(cause));
+		return;
 	}
 	snprintf(buf, len, "limit of cgroup %" PRIu64 ": %s", domain_id,
 		 prio_cause_name(cause));

@@ -71,6 +71,9 @@ struct prio_group_status {
 	/* mode memory.high, from the state file of --foreground */
 	bool high_lowered;
 	uint64_t high_original, high_written;	/* UINT64_MAX: "max" */
+	/* ... and from the memory.low state file (lowctl.c) */
+	bool low_raised;
+	uint64_t low_original, low_written;
 };
 
 struct prio_status {

@@ -121,6 +121,63 @@ static void set_links(const struct prio_config *c, struct prio_plan *p)
 	}
 }
 
+static const char *group_name(const struct prio_config *c,
+			      const struct prio_plan *p, uint32_t i);
+
+static bool in_some_group(const struct prio_plan *p, const char *path)
+{
+	for (uint32_t i = 0; i < p->n_groups; i++)
+		if (prio_path_contains(p->groups[i].path, path))
+			return true;
+	return false;
+}
+
+static int add_shared(struct prio_plan *p, uint64_t id)
+{
+	for (uint32_t k = 0; k < p->n_shared; k++)
+		if (p->shared[k] == id)
+			return 0;
+	if (p->n_shared == PRIO_MAX_SHARED)
+		return -E2BIG;
+	p->shared[p->n_shared++] = id;
+	return 0;
+}
+
+/*
+ * The cgroups between a group's cgroup (excluded) and the cgroup root
+ * (excluded) that lie inside another group: their limits are shared with
+ * the nested group, so reclaim for them presses the outer group.
+ */
+static int find_shared(const struct prio_config *c, const char *cgroup_root,
+		       struct prio_plan *p, char *err, size_t errlen)
+{
+	char path[PRIO_CGROUP_PATH_LEN], *slash;
+	struct stat st;
+
+	p->n_shared = 0;
+	for (uint32_t j = 0; j < p->n_groups; j++) {
+		snprintf(path, sizeof(path), "%s", p->groups[j].path);
+		while ((slash = strrchr(path, '/')) && slash != path) {
+			*slash = '\0';
+			if (!prio_path_contains(cgroup_root, path) ||
+			    !strcmp(path, cgroup_root))
+				break;
+			if (!in_some_group(p, path))
+				continue;
+			if (stat(path, &st) < 0)
+				return prio_fail(err, errlen, -errno, "group "
+						 "'%s': cgroup %s: %s",
+						 group_name(c, p, j), path,
+						 strerror(errno));
+			if (add_shared(p, st.st_ino) < 0)
+				return prio_fail(err, errlen, -E2BIG, "more "
+						 "than %d cgroups hold nested "
+						 "groups", PRIO_MAX_SHARED);
+		}
+	}
+	return 0;
+}
+
 int prio_plan_build(const struct prio_config *c, const char *cgroup_root,
 		    struct prio_plan *ret_plan, char *err, size_t errlen)
 {
@@ -142,6 +199,8 @@ int prio_plan_build(const struct prio_config *c, const char *cgroup_root,
 	for (uint32_t i = 0; !r && i < c->n_groups; i++)
 		r = resolve_group(c, cgroup_root, idx[i], &p->groups[i], err,
 				  errlen);
+	if (!r)
+		r = find_shared(c, cgroup_root, p, err, errlen);
 	if (!r) {
 		set_links(c, p);
 		order_attachments(p);

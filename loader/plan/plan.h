@@ -29,6 +29,13 @@ struct prio_plan_group {
 	bool allow_override;		/* an attached group is nested below */
 };
 
+/*
+ * Cgroups whose limits a group shares with another group nested below it:
+ * every strict ancestor of a group's cgroup that lies inside another
+ * group's subtree (the policy's "shared_domains" map).
+ */
+#define PRIO_MAX_SHARED		(PRIO_MAX_GROUPS * PRIO_MAX_DEPTH)
+
 struct prio_plan {
 	uint32_t n_groups;
 	/* By decreasing priority; equal priorities keep the file's order. */
@@ -38,6 +45,11 @@ struct prio_plan {
 	 * whose cgroups contain it: the kernel refuses an attachment above
 	 * an existing one. */
 	uint32_t attach_order[PRIO_MAX_GROUPS];
+	/* Cgroup ids, each once: reclaim for the limit of one of these
+	 * presses the group it belongs to, as its subtree holds another
+	 * group's cgroup (web at lv/web, batch at lv/web/batch: lv/web). */
+	uint32_t n_shared;
+	uint64_t shared[PRIO_MAX_SHARED];
 };
 
 /*

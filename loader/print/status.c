@@ -272,6 +272,11 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 			g->cfg.priority, g->cfg.path);
 		fputs("  link:       ", out);
 		text_link(g, out);
+		if (g->low_raised)	/* mode memory.high: lowctl.c */
+			fprintf(out, "  shield:     memory.low raised to %"
+				PRIu64 " by memcg-prio while it is pressed "
+				"(was %" PRIu64 ")\n", g->low_written,
+				g->low_original);
 		fputs("  pressure:   ", out);
 		text_pressure(st, i, out);
 		text_throttle(st, g, out);
@@ -397,6 +402,12 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 	} else {
 		fputs("null", out);
 	}
+	fputs(",\"memory_low\":", out);
+	if (g->low_raised)
+		fprintf(out, "{\"raised_to\":%" PRIu64 ",\"original\":%" PRIu64
+			"}", g->low_written, g->low_original);
+	else
+		fputs("null", out);
 	json_relief(st, g, out);
 	fputs(",\"throttled\":", out);
 	if (g->state.last_throttled_ns) {

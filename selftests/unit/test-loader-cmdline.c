@@ -82,8 +82,19 @@ static void test_commands(void **state)
 
 	assert_int_equal(parse("--status", "--json", "-p", "/sys/fs/bpf/x", NULL), 0);
 	assert_int_equal(args.cmd, PRIO_CMD_STATUS);
-	assert_true(args.json);
+	assert_int_equal(args.format, PRIO_FORMAT_JSON);
 	assert_string_equal(args.pin_path, "/sys/fs/bpf/x");
+	assert_int_equal(parse("-s", "--format=openmetrics", NULL), 0);
+	assert_int_equal(args.format, PRIO_FORMAT_OPENMETRICS);
+	assert_int_equal(parse("-s", "-o", "prometheus", NULL), 0);
+	assert_int_equal(args.format, PRIO_FORMAT_PROMETHEUS);
+	assert_int_equal(parse("-s", "--format", "text", NULL), 0);
+	assert_int_equal(args.format, PRIO_FORMAT_TEXT);
+	assert_null(args.output);
+	assert_int_equal(parse("-s", "--output=/run/x.prom", NULL), 0);
+	assert_string_equal(args.output, "/run/x.prom");
+	assert_int_equal(parse("--bash-completion", NULL), 0);
+	assert_int_equal(args.cmd, PRIO_CMD_COMPLETION);
 
 	assert_int_equal(parse("--detach", NULL), 0);
 	assert_int_equal(args.cmd, PRIO_CMD_DETACH);
@@ -99,7 +110,7 @@ static void test_commands(void **state)
 	/* A command given twice is fine; unique prefixes too. */
 	assert_int_equal(parse("-s", "--status", NULL), 0);
 	assert_int_equal(args.cmd, PRIO_CMD_STATUS);
-	assert_false(args.json);
+	assert_int_equal(args.format, PRIO_FORMAT_TEXT);
 	assert_int_equal(parse("--det", NULL), 0);
 	assert_int_equal(args.cmd, PRIO_CMD_DETACH);
 	assert_string_equal(errbuf, "");
@@ -136,6 +147,11 @@ static void test_bad(void **state)
 	    "--foreground or --dump-config", "-c", "/x", NULL);
 	bad("--dry-run goes with --attach or --foreground", "-s", "-n", NULL);
 	bad("--json goes with --status", "-a", "-j", NULL);
+	bad("--format goes with --status", "-a", "--format=json", NULL);
+	bad("--output goes with --status", "-d", "-w", "/x", NULL);
+	bad("unknown format 'xml' for --format: use text, json, openmetrics "
+	    "or prometheus", "-s", "--format=xml", NULL);
+	bad("option '--format' needs a value", "-s", "--format", NULL);
 	bad("unexpected argument 'now'", "--attach", "now", NULL);
 }
 
@@ -144,7 +160,8 @@ static void test_help_text(void **state)
 	static const char *const words[] = {
 		"--attach", "--detach", "--status", "--check", "--foreground",
 		"--dump-config", "--config FILE", "--pin-path DIR", "--dry-run",
-		"--json", "--verbose", "--version", "--help", "Examples:",
+		"--json", "--format FORMAT", "openmetrics", "--bash-completion",
+		"--verbose", "--version", "--help", "Examples:",
 		PRIO_DEFAULT_CONFIG,
 	};
 	char *text = NULL;
@@ -166,6 +183,34 @@ static void test_help_text(void **state)
 	free(text);
 }
 
+/* The completion script offers every command and option of the tables,
+ * the formats after --format, and .ini files after --config. */
+static void test_completion(void **state)
+{
+	static const char *const words[] = {
+		" --attach", " --detach", " --status", " --check", " --foreground",
+		" --dump-config", " --version", " --help", " --bash-completion",
+		" --config", " --pin-path", " --dry-run", " --format", " --json",
+		" --verbose", "-o|--format)", "'text json openmetrics prometheus'",
+		"-c|--config)", "'!*.ini'", "-p|--pin-path)",
+		"status) words=' --config --pin-path --format --output --json --verbose' ;;",
+		"attach) words=' --config --pin-path --dry-run --verbose' ;;",
+		"complete -F _memcg_prio memcg-prio",
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(out);
+	prio_cmdline_completion(out);
+	fclose(out);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strstr(text, words[i]))
+			fail_msg("the completion script lacks '%s'", words[i]);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_help_text),
+		cmocka_unit_test(test_completion),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,6 +173,42 @@ static void test_nested(void **state)
 	assert_int_equal(plan.attach_order[1], 2);
 }
 
+static bool shared_has(uint64_t id)
+{
+	for (uint32_t k = 0; k < plan.n_shared; k++)
+		if (plan.shared[k] == id)
+			return true;
+	return false;
+}
+
+/* A limit is shared with the groups nested below it, and only then. */
+static void test_shared(void **state)
+{
+	(void)state;
+	mkdirs("lv/web/api");
+	mkdirs("lv/web/pod/batch");
+	mkdirs("lv/web/side");
+	mkdirs("other");
+	load("[group.web]\npath = lv/web\npriority = 70\n"
+	     "[group.batch]\npath = lv/web/pod/batch\npriority = 5\n"
+	     "[group.side]\npath = lv/web/side\npriority = 5\n"
+	     "[group.other]\npath = other\npriority = 5\n");
+	build();
+	/* lv/web holds batch and side; lv/web/pod holds batch.  Nothing
+	 * else: lv lies above every group, api and other hold no group. */
+	assert_int_equal(plan.n_shared, 2);
+	assert_true(shared_has(ino("lv/web")));
+	assert_true(shared_has(ino("lv/web/pod")));
+	assert_false(shared_has(ino("lv")));
+	assert_false(shared_has(ino("lv/web/api")));
+
+	/* The same tree without nested groups: no limit is shared. */
+	load("[group.web]\npath = lv/web\npriority = 70\n"
+	     "[group.other]\npath = other\npriority = 5\n");
+	build();
+	assert_int_equal(plan.n_shared, 0);
+}
+
 static void test_missing(void **state)
 {
 	char want[512];
@@ -429,6 +465,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equal_top, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cfg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_same, setup, teardown),
