@@ -39,7 +39,8 @@
  * - Silent source.  A source can stay in BTF and stop firing: upstream
  *   plans to make vmpressure() cgroup v1 only, and the policy would then
  *   never throttle.  So the loader also attaches a fallback (the first
- *   tracepoint source the kernel offers after the configured one), and
+ *   source the kernel offers after the configured one: the shrink probes,
+ *   which run inside reclaim only, else a tracepoint), and
  *   source_state.active says whose reports count: the other program
  *   returns after one array lookup (PRIO_GSTAT_INACTIVE_REPORTS).  Every
  *   reclaim that ends is checked: memcg reclaim (fexit on
@@ -57,8 +58,9 @@
  *   count the same pages twice during a flap).  Idle time proves nothing
  *   (no reclaim ends), and one report clears a run, so a working source
  *   never gets there.  No program is attached or detached for the switch:
- *   the hook's link stays, and --attach has long exited.  The price is the
- *   fallback tracepoint's call on every LRU statistic update, all the time.
+ *   the hook's link stays, and --attach has long exited.  The shrink
+ *   fallback's standby costs one lookup per shrink, in reclaim only; a
+ *   tracepoint fallback's, one call per LRU statistic update.
  *
  * - Pressure of a group in a domain, per its trigger: "level" closes a
  *   window every window_pages scanned pages and computes vmpressure's
@@ -746,6 +748,110 @@ int BPF_PROG(prio_lruvec_state, struct mem_cgroup *memcg, int item, long val)
 		    source_report(PRIO_SOURCE_LRUVEC))
 			account_reclaim(memcg, 0, val);
 	}
+	return 0;
+}
+
+/*
+ * The shrink fallback: what one shrink of one memcg's LRUs scanned and
+ * reclaimed, from the scan_control before and after, as vmscan computes
+ * vmpressure()'s arguments (without the slab shrinking that follows it).
+ * shrink_lruvec() covers the classic LRU and MGLRU's memcg reclaim, which
+ * it hands to try_to_shrink_lruvec(); that one alone sees MGLRU's global
+ * reclaim.  The outermost of the two counts (depth).  Standby costs one
+ * array lookup per shrink, inside reclaim only.
+ */
+struct shrink_start {
+	__u64 scanned, reclaimed;
+	__u32 depth;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct shrink_start);
+} shrink_start SEC(".maps");
+
+static void shrink_enter(struct scan_control *sc)
+{
+	struct prio_source_state *ss = source_state_get();
+	struct shrink_start st = { .depth = 1 }, *cur;
+	__u32 tid;
+
+	if (!ss)
+		return;
+	if (ss->active != PRIO_SOURCE_SHRINK) {
+		/* Standby: counted, so that the tests see it attached. */
+		gstat_inc(PRIO_GSTAT_INACTIVE_REPORTS);
+		return;
+	}
+	tid = current_tid();
+	cur = bpf_map_lookup_elem(&shrink_start, &tid);
+	if (cur) {
+		cur->depth++;
+		return;
+	}
+	st.scanned = BPF_CORE_READ(sc, nr_scanned);
+	st.reclaimed = BPF_CORE_READ(sc, nr_reclaimed);
+	if (bpf_map_update_elem(&shrink_start, &tid, &st, BPF_NOEXIST))
+		gstat_inc(PRIO_GSTAT_NO_CONTEXT);
+}
+
+static void shrink_exit(struct lruvec *lruvec, struct scan_control *sc)
+{
+	struct mem_cgroup_per_node *pn;
+	struct shrink_start *st;
+	__u64 scanned, reclaimed;
+	__u32 tid = current_tid();
+
+	st = bpf_map_lookup_elem(&shrink_start, &tid);
+	if (!st)
+		return;		/* entered before the switch */
+	if (st->depth > 1) {
+		st->depth--;
+		return;
+	}
+	scanned = BPF_CORE_READ(sc, nr_scanned) - st->scanned;
+	reclaimed = BPF_CORE_READ(sc, nr_reclaimed) - st->reclaimed;
+	bpf_map_delete_elem(&shrink_start, &tid);
+	/* No vmpressure() for proactive reclaim either; a new priority
+	 * round zeroes nr_scanned only between shrinks. */
+	if (BPF_CORE_READ_BITFIELD_PROBED(sc, proactive) ||
+	    !source_report(PRIO_SOURCE_SHRINK) || !scanned ||
+	    (long)scanned < 0)
+		return;
+	pn = (void *)lruvec - bpf_core_field_offset(struct mem_cgroup_per_node,
+						    lruvec);
+	account_reclaim(BPF_CORE_READ(pn, memcg), scanned, reclaimed);
+}
+
+SEC("fentry/shrink_lruvec")
+int BPF_PROG(prio_shrink_enter, struct lruvec *lruvec, struct scan_control *sc)
+{
+	shrink_enter(sc);
+	return 0;
+}
+
+SEC("fexit/shrink_lruvec")
+int BPF_PROG(prio_shrink_exit, struct lruvec *lruvec, struct scan_control *sc)
+{
+	shrink_exit(lruvec, sc);
+	return 0;
+}
+
+SEC("fentry/try_to_shrink_lruvec")
+int BPF_PROG(prio_shrink_gen_enter, struct lruvec *lruvec,
+	     struct scan_control *sc)
+{
+	shrink_enter(sc);
+	return 0;
+}
+
+SEC("fexit/try_to_shrink_lruvec")
+int BPF_PROG(prio_shrink_gen_exit, struct lruvec *lruvec,
+	     struct scan_control *sc)
+{
+	shrink_exit(lruvec, sc);
 	return 0;
 }
 

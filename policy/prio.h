@@ -27,6 +27,11 @@
 enum prio_source {
 	PRIO_SOURCE_VMPRESSURE,		/* fentry vmpressure(gfp, order, memcg, ...) */
 	PRIO_SOURCE_VMPRESSURE_NOORDER,	/* fentry vmpressure(gfp, memcg, ...) */
+	/* fentry+fexit shrink_lruvec() and try_to_shrink_lruvec() (MGLRU):
+	 * the scan_control's counts before and after.  Only ever the
+	 * fallback: it runs inside reclaim only, so its standby costs the
+	 * charge path nothing. */
+	PRIO_SOURCE_SHRINK,
 	PRIO_SOURCE_LRUVEC,		/* tp memcg:mod_memcg_lruvec_state */
 	PRIO_SOURCE_EVENTS,		/* tp memcg:count_memcg_events */
 	/* TEST ONLY: fentry on vmpressure() that drops every report, as if

@@ -32,6 +32,11 @@ enum prio_watch {
 	PRIO_WATCH_PAGES,		/* pages scanned and reclaimed per memcg */
 	/* The rest are optional: none where the kernel lacks them. */
 	PRIO_WATCH_FALLBACK,		/* ... from the source that takes over */
+	/* The shrink fallback's other ends: shrink_lruvec()'s exit,
+	 * try_to_shrink_lruvec()'s entry and exit (MGLRU kernels). */
+	PRIO_WATCH_FALLBACK_EXIT,
+	PRIO_WATCH_FALLBACK_GEN,
+	PRIO_WATCH_FALLBACK_GEN_EXIT,
 	PRIO_WATCH_DIRECT_END,		/* direct global reclaim ends */
 	PRIO_WATCH_KSWAPD_END,		/* a kswapd pass ends */
 	PRIO_NR_WATCH,

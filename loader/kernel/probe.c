@@ -23,6 +23,8 @@ static const struct {
 	[PRIO_SOURCE_VMPRESSURE] = { "vmpressure", "fentry on vmpressure()" },
 	[PRIO_SOURCE_VMPRESSURE_NOORDER] = { "vmpressure",
 					     "fentry on vmpressure()" },
+	[PRIO_SOURCE_SHRINK] = { "shrink", "fentry and fexit on "
+				 "shrink_lruvec() and try_to_shrink_lruvec()" },
 	[PRIO_SOURCE_LRUVEC] = { "lruvec-stat", "tracepoint "
 				 "memcg:mod_memcg_lruvec_state" },
 	[PRIO_SOURCE_EVENTS] = { "vm-events", "tracepoint "
@@ -70,6 +72,9 @@ static bool source_available(const struct btf *b, enum prio_source s)
 	case PRIO_SOURCE_VMPRESSURE_NOORDER:
 		return prio_btf_func_param(b, "vmpressure", "memcg") == 1 &&
 		       prio_btf_func_param(b, "vmpressure", NULL) == 5;
+	case PRIO_SOURCE_SHRINK:
+		return prio_btf_func_param(b, "shrink_lruvec", "sc") == 1 &&
+		       prio_btf_struct(b, "mem_cgroup_per_node", NULL);
 	case PRIO_SOURCE_LRUVEC:
 		return prio_btf_enum_has(b, "node_stat_item", "PGSCAN_KSWAPD") &&
 		       prio_btf_has_typedef(b, "btf_trace_mod_memcg_lruvec_state");
@@ -81,10 +86,13 @@ static bool source_available(const struct btf *b, enum prio_source s)
 	}
 }
 
-/* The first tracepoint source after s that the kernel offers, or none. */
+/*
+ * The first source after s that the kernel offers, or none: the shrink
+ * probes (reclaim only), then the tracepoints.
+ */
 static enum prio_source fallback_of(const struct btf *b, enum prio_source s)
 {
-	for (uint32_t f = PRIO_SOURCE_LRUVEC; f < PRIO_SOURCE_TEST_SILENT; f++)
+	for (uint32_t f = PRIO_SOURCE_SHRINK; f < PRIO_SOURCE_TEST_SILENT; f++)
 		if ((s == PRIO_SOURCE_TEST_SILENT || f > s) &&
 		    source_available(b, f))
 			return f;
@@ -106,8 +114,12 @@ static int probe_source(struct prio_kernel *k, char *err, size_t errlen)
 				 "nr_pages, gfp_mask, reclaim_options, ...) in its "
 				 "BTF, so memcg-prio cannot tell which limit a "
 				 "reclaim works for: %s", k->release, SEE_KERNEL);
+	k->shrink_gen = prio_btf_func_param(b, "try_to_shrink_lruvec",
+					    "sc") == 1;
 	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
-		if (source_available(b, s)) {
+		/* Shrink: a fallback only (one program pair is all the
+		 * pages watch holds). */
+		if (s != PRIO_SOURCE_SHRINK && source_available(b, s)) {
 			k->source = s;
 			k->fallback = fallback_of(b, s);
 			k->global_ends = prio_btf_has_typedef(b,
@@ -132,6 +144,9 @@ int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
 
 	if (!want || !*want)
 		return 0;
+	if (strcmp(want, sources[PRIO_SOURCE_SHRINK].name) == 0)
+		return prio_fail(err, errlen, -EOPNOTSUPP, "%s=%s: it is only "
+				 "ever the fallback", PRIO_SOURCE_ENV, want);
 	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
 		if (strcmp(want, sources[s].name))
 			continue;

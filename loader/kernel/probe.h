@@ -35,6 +35,8 @@ struct prio_kernel {
 	/* tp_btf mm_vmscan_direct_reclaim_end and _balance_pgdat_end: the
 	 * ends of global reclaim, for the silence check. */
 	bool global_ends;
+	/* try_to_shrink_lruvec() (MGLRU) for the shrink fallback. */
+	bool shrink_gen;
 	/* memcg_bpf_ops and a way to attach it to a cgroup; NULL on a
 	 * kernel without them (then no_hook says what is missing). */
 	const struct prio_attach_abi *abi;

@@ -67,6 +67,7 @@ static struct bpf_program *source_prog(const struct prio_session *s,
 		[PRIO_SOURCE_VMPRESSURE] = s->skel->progs.prio_vmpressure,
 		[PRIO_SOURCE_VMPRESSURE_NOORDER] =
 			s->skel->progs.prio_vmpressure_noorder,
+		[PRIO_SOURCE_SHRINK] = s->skel->progs.prio_shrink_enter,
 		[PRIO_SOURCE_LRUVEC] = s->skel->progs.prio_lruvec_state,
 		[PRIO_SOURCE_EVENTS] = s->skel->progs.prio_memcg_events,
 		[PRIO_SOURCE_TEST_SILENT] = s->skel->progs.prio_test_silent,
@@ -80,6 +81,8 @@ static struct bpf_program *watch_prog(const struct prio_session *s,
 				      enum prio_watch w)
 {
 	bool ends = s->kernel->global_ends;
+	bool shrink = s->kernel->fallback == PRIO_SOURCE_SHRINK;
+	bool gen = shrink && s->kernel->shrink_gen;
 
 	switch (w) {
 	case PRIO_WATCH_ENTER:
@@ -90,6 +93,12 @@ static struct bpf_program *watch_prog(const struct prio_session *s,
 		return source_prog(s, s->kernel->source);
 	case PRIO_WATCH_FALLBACK:
 		return source_prog(s, s->kernel->fallback);
+	case PRIO_WATCH_FALLBACK_EXIT:
+		return shrink ? s->skel->progs.prio_shrink_exit : NULL;
+	case PRIO_WATCH_FALLBACK_GEN:
+		return gen ? s->skel->progs.prio_shrink_gen_enter : NULL;
+	case PRIO_WATCH_FALLBACK_GEN_EXIT:
+		return gen ? s->skel->progs.prio_shrink_gen_exit : NULL;
 	case PRIO_WATCH_DIRECT_END:
 		return ends ? s->skel->progs.prio_direct_end : NULL;
 	default:
@@ -102,6 +111,9 @@ static void choose_programs(struct prio_session *s)
 {
 	for (uint32_t src = 0; src < PRIO_NR_SOURCES; src++)
 		bpf_program__set_autoload(source_prog(s, src), false);
+	bpf_program__set_autoload(s->skel->progs.prio_shrink_exit, false);
+	bpf_program__set_autoload(s->skel->progs.prio_shrink_gen_enter, false);
+	bpf_program__set_autoload(s->skel->progs.prio_shrink_gen_exit, false);
 	bpf_program__set_autoload(s->skel->progs.prio_direct_end, false);
 	bpf_program__set_autoload(s->skel->progs.prio_kswapd_end, false);
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
@@ -210,7 +222,8 @@ int prio_session_attach_watch(struct prio_session *s, char *err, size_t errlen)
 					 bpf_program__name(prog),
 					 w == PRIO_WATCH_PAGES ?
 					 prio_source_hook(s->kernel->source) :
-					 w == PRIO_WATCH_FALLBACK ?
+					 w >= PRIO_WATCH_FALLBACK &&
+					 w <= PRIO_WATCH_FALLBACK_GEN_EXIT ?
 					 prio_source_hook(s->kernel->fallback) :
 					 w >= PRIO_WATCH_DIRECT_END ?
 					 "the end of global reclaim" :
