@@ -90,11 +90,13 @@ int prio_cmd_check(struct prio_ctx *ctx)
 	if (geteuid() != 0)
 		log_warn("not root: --attach will need root");
 	printf("%s: fine: %u groups, kernel %s %s memcg_bpf_ops, reclaim "
-	       "seen through %s (source %s)\n", ctx->config_file,
-	       ctx->config->n_groups, ctx->kernel.release,
+	       "seen through %s (source %s; if it falls silent: %s)\n",
+	       ctx->config_file, ctx->config->n_groups, ctx->kernel.release,
 	       ctx->kernel.abi ? "with" : "without",
 	       prio_source_hook(ctx->kernel.source),
-	       prio_source_name(ctx->kernel.source));
+	       prio_source_name(ctx->kernel.source),
+	       ctx->kernel.fallback < PRIO_NR_SOURCES ?
+	       prio_source_name(ctx->kernel.fallback) : "no fallback");
 	if (ctx->backend == PRIO_BACKEND_HOOK)
 		printf("mode: hook (mode = %s): memcg-prio --attach, or the "
 		       "unit memcg-prio.service\n",
