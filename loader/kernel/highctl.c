@@ -12,40 +12,18 @@
 #include <sys/stat.h>
 
 #include "kernel/highctl.h"
+#include "kernel/cgfile.h"
 #include "print/status.h"
 #include "util.h"
 #include "kernel/view.h"
 
 #include "policy/prio_math.h"
 
+_Static_assert(PRIO_HIGH_MAX == PRIO_CG_MAX, "memory.high's max is cgfile.c's");
+
 #define STATE_MAGIC	"memcg-prio memory.high state 1"
 
 /* --- memory.high and memory.current -------------------------------------- */
-
-static int read_u64_file(const char *dir, const char *file, uint64_t *ret)
-{
-	char path[PATH_MAX], buf[64];
-	ssize_t n;
-	int fd;
-
-	if (prio_path_join(path, sizeof(path), dir, file) < 0)
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	buf[n] = '\0';
-	if (strncmp(buf, "max", 3) == 0) {
-		*ret = PRIO_HIGH_MAX;
-		return 0;
-	}
-	errno = 0;
-	*ret = strtoull(buf, NULL, 10);
-	return errno ? -errno : 0;
-}
 
 void prio_high_format(uint64_t v, char *buf, size_t len)
 {
@@ -58,21 +36,7 @@ void prio_high_format(uint64_t v, char *buf, size_t len)
 /* Write memory.high without reclaiming in this process (O_NONBLOCK). */
 static int write_high(const char *dir, uint64_t v)
 {
-	char path[PATH_MAX], buf[32];
-	ssize_t n;
-	int fd;
-
-	if (prio_path_join(path, sizeof(path), dir, "memory.high") < 0)
-		return -ENAMETOOLONG;
-	prio_high_format(v, buf, sizeof(buf));
-	fd = open(path, O_WRONLY | O_TRUNC | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, strlen(buf));
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : 0;
+	return prio_cg_write_u64(dir, "memory.high", v, O_NONBLOCK);
 }
 
 /* --- The state file ------------------------------------------------------- */
@@ -193,7 +157,7 @@ static bool recover_entry(const struct state_entry *e, pid_t owner, FILE *out)
 	int r;
 
 	prio_high_format(e->original, orig, sizeof(orig));
-	r = read_u64_file(e->path, "memory.high", &cur);
+	r = prio_cg_read_u64(e->path, "memory.high", &cur);
 	if (r < 0) {
 		fprintf(out, "memcg-prio: group '%s': cannot read %s/memory.high "
 			"(%s): nothing to restore\n", e->name, e->path,
@@ -476,8 +440,8 @@ static void throttle(struct prio_highctl *h, uint32_t i, uint32_t by,
 
 	if (spared(h, i, st, out))
 		return;
-	if (read_u64_file(h->cfg[i].path, "memory.high", &cur) < 0 ||
-	    read_u64_file(h->cfg[i].path, "memory.current", &usage) < 0)
+	if (prio_cg_read_u64(h->cfg[i].path, "memory.high", &cur) < 0 ||
+	    prio_cg_read_u64(h->cfg[i].path, "memory.current", &usage) < 0)
 		return;
 	if (g->lowered && !h->dry_run && cur != g->written) {
 		yield(h, i, cur, st, out);
@@ -522,7 +486,7 @@ static int restore(struct prio_highctl *h, uint32_t i,
 	int r = 0;
 
 	if (!h->dry_run) {
-		r = read_u64_file(h->cfg[i].path, "memory.high", &cur);
+		r = prio_cg_read_u64(h->cfg[i].path, "memory.high", &cur);
 		if (r == -ENOENT) {
 			g->lowered = false;	/* the cgroup is gone */
 			return state_save(h);
