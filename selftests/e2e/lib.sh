@@ -90,14 +90,18 @@ mkcg() {
 # stderr, nothing to stdout), so take a value as "v=$(cg_key ...) || exit 1",
 # or through the helpers below, which do.
 cg_key() {
-	local file=$1 key=$2 k v
+	local file=$1 key=$2 k v text
 	[[ -r $file ]] || fail "cannot read $file"
+	# In one read(): bash's read builtin takes a seq_file such as
+	# memory.stat in pieces, and a line can go missing between two of
+	# them while the numbers change ("no key 'pgfault'", once).
+	text=$(cat "$file") || fail "cannot read $file"
 	while read -r k v; do
 		[[ $k == "$key" ]] || continue
 		[[ $v =~ ^[0-9]+$ ]] || fail "$file: $key is '$v', not a number"
 		echo "$v"
 		return 0
-	done <"$file"
+	done <<<"$text"
 	fail "$file has no key '$key'"
 }
 
