@@ -10,6 +10,7 @@
 # does not fit: one OOM at $OT's limit.  The kernel alone kills the biggest,
 # high; with memcg-prio it kills low's 30M and high finishes.
 
+# shellcheck disable=SC2154 # builddir: set by selftests/e2e/run
 HOG=$builddir/selftests/oom-hog
 OOM_STATE=${PIN#/}
 OOM_STATE=/run/memcg-prio/${OOM_STATE//\//-}.oom
@@ -56,14 +57,15 @@ oom_setup() {
 	spawn "$OT/low" "$HOG" 30 hold
 	spawn "$OT/low" choom -n -1000 -- "$HOG" 8 hold
 	spawn "$OT/keep" "$HOG" 40 hold
+	# shellcheck disable=SC2016 # eval expands it
 	wait_for 60 "low's and keep's hogs" eval \
 		'[[ $(wc -l <"$OT/low/cgroup.procs") -eq 2 ]] && has_procs "$OT/keep"'
 	wait_for 120 "the hogs to hold 78M" current_at_least "$OT" $((78 << 20))
-	LOW_PID= UNKILLABLE_PID=
-	for pid in $(cat "$OT/low/cgroup.procs"); do
+	LOW_PID='' UNKILLABLE_PID=''
+	while read -r pid; do
 		if [[ $(adj_of "$pid") == -1000 ]]; then UNKILLABLE_PID=$pid
 		else LOW_PID=$pid; fi
-	done
+	done <"$OT/low/cgroup.procs"
 	KEEP_PID=$(first_pid "$OT/keep")
 	[[ $LOW_PID && $UNKILLABLE_PID && $KEEP_PID ]] || fail "hogs not found"
 }
@@ -135,6 +137,7 @@ test_oom_kill_restore() {
 	local other
 	oom_setup
 	spawn "$OT/low" "$HOG" 1 hold
+	# shellcheck disable=SC2016 # eval expands it
 	wait_for 30 "a third process in low" eval \
 		'[[ $(wc -l <"$OT/low/cgroup.procs") -eq 3 ]]'
 	other=$(grep -vx -e "$LOW_PID" -e "$UNKILLABLE_PID" "$OT/low/cgroup.procs")
