@@ -24,7 +24,8 @@ proc_alive() {
 adj_is() { [[ $(adj_of "$1" 2>/dev/null) == "$2" ]]; }
 # The pid of the first process in cgroup $1.
 first_pid() { head -n 1 "$1/cgroup.procs"; }
-has_procs() { [[ -s $1/cgroup.procs ]]; }
+# (cgroupfs files have size 0: read them, do not test -s)
+has_procs() { [[ -n $(<"$1/cgroup.procs") ]]; }
 xattr_of() {
 	/usr/bin/python3 -c 'import os, sys
 try:
