@@ -21,8 +21,6 @@
 
 #define STATE_MAGIC	"memcg-prio oom state 1"
 
-static const char *const event_keys[3] = { "oom", "oom_kill", "oom_group_kill" };
-
 /* --- Bands ------------------------------------------------------------------ */
 
 enum prio_oom_backend prio_oom_backend(enum prio_oom setting)
@@ -332,9 +330,7 @@ static int init_group(struct prio_oomctl *o, const struct prio_config *c,
 	g->oom_group = cg->oom_group;
 	g->oomd = cg->oomd_preference;
 	g->oom_group_original = -1;
-	for (int e = 0; e < 3; e++)
-		prio_cg_read_key(g->path, "memory.events", event_keys[e],
-				 &g->events[e]);
+	prio_oom_events_read(g->path, g->events);
 	return find_ancestors(g, c->cgroup_root);
 }
 
@@ -568,59 +564,12 @@ static void apply_bands(struct prio_oomctl *o, bool changed)
 		o->g[o->tasks[t].group].adjusted += !o->tasks[t].hands_off;
 }
 
-/* The nearest cgroup from group i's up whose memory.events oom rose. */
-static const char *oom_domain(struct prio_oomctl_group *g)
-{
-	const char *d = NULL;
-
-	for (uint32_t a = 0; a < g->n_ancestors; a++) {
-		uint64_t v = 0;
-
-		if (prio_cg_read_key(g->ancestors[a], "memory.events", "oom",
-				     &v) < 0)
-			continue;
-		if (v > g->ancestor_ooms[a] && !d)
-			d = g->ancestors[a];
-		g->ancestor_ooms[a] = v;
-	}
-	return d;
-}
-
-static void report_kills(struct prio_oomctl *o, uint32_t i, uint64_t now_ns,
-			 FILE *out)
-{
-	struct prio_oomctl_group *g = &o->g[i];
-	uint64_t v[3];
-	const char *domain;
-
-	for (int e = 0; e < 3; e++)
-		if (prio_cg_read_key(g->path, "memory.events", event_keys[e],
-				     &v[e]) < 0)
-			v[e] = g->events[e];
-	domain = oom_domain(g);
-	if (v[1] > g->events[1]) {
-		prio_status_stamp(now_ns, out);
-		fprintf(out, "OOM: group '%s' (%s) lost %" PRIu64 " task%s to the "
-			"OOM killer%s (domain: %s%s); ", g->name, g->path,
-			v[1] - g->events[1], v[1] - g->events[1] == 1 ? "" : "s",
-			v[2] > g->events[2] ? ", killed as a whole" : "",
-			domain ? "limit of " : "global",
-			domain ? domain : "");
-		if (o->backend == PRIO_OOM_BACKEND_SCORE_ADJ)
-			fprintf(out, "the kernel chose, memcg-prio had put its "
-				"tasks in oom_score_adj band %d\n", g->band);
-		else
-			fprintf(out, "the kernel chose (oom = kernel)\n");
-	}
-	memcpy(g->events, v, sizeof(v));
-}
-
 void prio_oomctl_update(struct prio_oomctl *o, uint64_t now_ns, FILE *out)
 {
 	bool changed;
 
 	for (uint32_t i = 0; i < o->n_groups; i++)
-		report_kills(o, i, now_ns, out);
+		prio_oomctl_report_kills(o, i, now_ns, out);
 	if (o->backend == PRIO_OOM_BACKEND_SCORE_ADJ) {
 		for (size_t t = 0; t < o->n_tasks; t++)
 			o->tasks[t].seen = false;
@@ -750,43 +699,4 @@ int prio_oomctl_recover(const char *state_file, const char *proc, FILE *out,
 		return prio_fail(err, errlen, -errno, "cannot remove %s: %s",
 				 state_file, strerror(errno));
 	return n;
-}
-
-/* --- --status ---------------------------------------------------------------- */
-
-void prio_oomctl_read_status(const char *state_file, struct prio_status *st)
-{
-	char line[PRIO_CGROUP_PATH_LEN + 128], name[64];
-	FILE *f = state_file ? fopen(state_file, "re") : NULL;
-	int band, off;
-
-	for (uint32_t i = 0; i < st->n_groups; i++) {
-		struct prio_group_status *g = &st->groups[i];
-
-		g->oom_known = true;
-		for (int e = 0; e < 3; e++)
-			if (prio_cg_read_key(g->cfg.path, "memory.events",
-					     event_keys[e], &g->oom_events[e]) < 0)
-				g->oom_known = false;
-	}
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		off = 0;
-		if (sscanf(line, "group %63s %d %n", name, &band, &off) == 2 &&
-		    off) {
-			line[strcspn(line, "\n")] = '\0';
-			for (uint32_t i = 0; i < st->n_groups; i++)
-				if (!strcmp(st->groups[i].cfg.path, line + off)) {
-					st->groups[i].oom_band = band;
-					st->groups[i].oom_banded = true;
-				}
-		} else if (sscanf(line, "task %*d %*u %*d %*d %63s",
-				  name) == 1) {
-			for (uint32_t i = 0; i < st->n_groups; i++)
-				st->groups[i].oom_adjusted +=
-					!strcmp(st->groups[i].cfg.name, name);
-		}
-	}
-	fclose(f);
 }

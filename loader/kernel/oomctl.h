@@ -149,6 +149,17 @@ int prio_oomctl_recover(const char *state_file, const char *proc, FILE *out,
  */
 void prio_oomctl_read_status(const char *state_file, struct prio_status *st);
 
+/*
+ * oomevents.c: memory.events oom, oom_kill and oom_group_kill of the
+ * cgroup at path into v[0..2]; a key it cannot read leaves its v.  0 or
+ * -errno.
+ */
+int prio_oom_events_read(const char *path, uint64_t v[3]);
+
+/* Print a line if group i lost tasks to an OOM since the last call. */
+void prio_oomctl_report_kills(struct prio_oomctl *o, uint32_t i,
+			      uint64_t now_ns, FILE *out);
+
 /* user.oomd_avoid or user.oomd_omit, NULL for none. */
 const char *prio_oomd_xattr(enum prio_oomd_pref p);
 
