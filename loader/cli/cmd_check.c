@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "kernel/oomctl.h"
 #include "kernel/pins.h"
 #include "kernel/replace.h"
 #include "log.h"
@@ -106,6 +107,14 @@ int prio_cmd_check(struct prio_ctx *ctx)
 		       "lowers memory.high itself; run it, or the unit "
 		       "memcg-prio-foreground.service\n",
 		       prio_mode_to_string(ctx->config->mode));
+	if (prio_oom_backend(ctx->config->oom) == PRIO_OOM_BACKEND_NONE)
+		printf("oom: kernel: memcg-prio leaves OOM to the kernel and "
+		       "counts the kills\n");
+	else
+		printf("oom: priority, and this kernel has no OOM hook: "
+		       "memcg-prio --foreground keeps oom_score_adj in bands "
+		       "and the kernel chooses (memcg-prio(8), OOM priority)"
+		       "\n");
 	return PRIO_EXIT_OK;
 }
 

@@ -74,6 +74,12 @@ struct prio_group_status {
 	/* ... and from the memory.low state file (lowctl.c) */
 	bool low_raised;
 	uint64_t low_original, low_written;
+	/* OOM (oomctl.c): memory.events oom, oom_kill, oom_group_kill, and
+	 * from its state file the band and the processes kept in it */
+	bool oom_known, oom_banded;
+	uint64_t oom_events[3];
+	int oom_band;
+	uint32_t oom_adjusted;
 };
 
 struct prio_status {

@@ -243,6 +243,21 @@ static void print_gstats(const struct prio_status *st, bool json, FILE *out)
 			k ? "," : "", prio_gstat_names[k], st->gstats[k]);
 }
 
+/* OOM kills counted by the kernel (memory.events), and the band. */
+static void text_oom(const struct prio_group_status *g, FILE *out)
+{
+	if (!g->oom_known)
+		return;
+	fprintf(out, "  oom:        %" PRIu64 " OOM kills (%" PRIu64 " as a "
+		"group), %" PRIu64 " OOMs at its limits (memory.events)",
+		g->oom_events[1], g->oom_events[2], g->oom_events[0]);
+	if (g->oom_banded)
+		fprintf(out, "; oom_score_adj band %d, %u processes moved to "
+			"it by memcg-prio --foreground", g->oom_band,
+			g->oom_adjusted);
+	fputc('\n', out);
+}
+
 void prio_status_print_text(const struct prio_status *st, const char *where,
 			    FILE *out)
 {
@@ -280,6 +295,7 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 		fputs("  pressure:   ", out);
 		text_pressure(st, i, out);
 		text_throttle(st, g, out);
+		text_oom(g, out);
 	}
 	fputs("counters:", out);
 	print_gstats(st, false, out);
@@ -409,6 +425,19 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 	else
 		fputs("null", out);
 	json_relief(st, g, out);
+	fputs(",\"oom\":", out);
+	if (g->oom_known) {
+		fprintf(out, "{\"ooms\":%" PRIu64 ",\"oom_kills\":%" PRIu64
+			",\"oom_group_kills\":%" PRIu64 ",\"band\":",
+			g->oom_events[0], g->oom_events[1], g->oom_events[2]);
+		if (g->oom_banded)
+			fprintf(out, "%d,\"adjusted\":%u}", g->oom_band,
+				g->oom_adjusted);
+		else
+			fputs("null,\"adjusted\":0}", out);
+	} else {
+		fputs("null", out);
+	}
 	fputs(",\"throttled\":", out);
 	if (g->state.last_throttled_ns) {
 		throttle_domain(st, g, name, sizeof(name));
