@@ -43,21 +43,7 @@ static int write_high(const char *dir, uint64_t v)
 
 int prio_highctl_state_file(const char *pin_path, char *buf, size_t len)
 {
-	size_t used;
-	int n;
-
-	n = snprintf(buf, len, "%s/", PRIO_RUN_DIR);
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	used = (size_t)n;
-	/* The pin path with '/' as '-', as systemd names mount units. */
-	for (const char *p = pin_path + (pin_path[0] == '/'); *p; p++) {
-		if (used + 1 >= len)
-			return -ENAMETOOLONG;
-		buf[used++] = *p == '/' ? '-' : *p;
-	}
-	n = snprintf(buf + used, len - used, ".memory-high");
-	return n < 0 || (size_t)n >= len - used ? -ENAMETOOLONG : 0;
+	return prio_run_state_file(pin_path, ".memory-high", buf, len);
 }
 
 /* Write the lowered groups of h, atomically: tmp file, fsync, rename. */

@@ -22,20 +22,7 @@
 
 int prio_lowctl_state_file(const char *pin_path, char *buf, size_t len)
 {
-	size_t used;
-	int n;
-
-	n = snprintf(buf, len, "%s/", PRIO_RUN_DIR);
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	used = (size_t)n;
-	for (const char *p = pin_path + (pin_path[0] == '/'); *p; p++) {
-		if (used + 1 >= len)
-			return -ENAMETOOLONG;
-		buf[used++] = *p == '/' ? '-' : *p;
-	}
-	n = snprintf(buf + used, len - used, ".memory-low");
-	return n < 0 || (size_t)n >= len - used ? -ENAMETOOLONG : 0;
+	return prio_run_state_file(pin_path, ".memory-low", buf, len);
 }
 
 /* The raised groups of l, atomically: tmp file, fsync, rename. */

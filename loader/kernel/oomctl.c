@@ -83,18 +83,12 @@ const char *prio_oomd_xattr(enum prio_oomd_pref p)
 static int read_adj(const char *proc, pid_t pid, int *ret)
 {
 	char path[64], buf[32];
-	ssize_t n;
-	int fd;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/%d/oom_score_adj", proc, (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	buf[n] = '\0';
+	r = prio_read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	*ret = atoi(buf);
 	return 0;
 }
@@ -121,18 +115,12 @@ static int write_adj(const char *proc, pid_t pid, int v)
 static int read_start(const char *proc, pid_t pid, uint64_t *ret)
 {
 	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/%d/stat", proc, (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	buf[n] = '\0';
+	r = prio_read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	p = strrchr(buf, ')');		/* the name may hold blanks */
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
 			 "%*u %*u %*d %*d %*d %*d %*d %*d %" SCNu64, ret) != 1)
@@ -157,20 +145,7 @@ static bool restore_task(const char *proc, pid_t pid, uint64_t start,
 
 int prio_oomctl_state_file(const char *pin_path, char *buf, size_t len)
 {
-	size_t used;
-	int n;
-
-	n = snprintf(buf, len, "%s/", PRIO_RUN_DIR);
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	used = (size_t)n;
-	for (const char *p = pin_path + (pin_path[0] == '/'); *p; p++) {
-		if (used + 1 >= len)
-			return -ENAMETOOLONG;
-		buf[used++] = *p == '/' ? '-' : *p;
-	}
-	n = snprintf(buf + used, len - used, ".oom");
-	return n < 0 || (size_t)n >= len - used ? -ENAMETOOLONG : 0;
+	return prio_run_state_file(pin_path, ".oom", buf, len);
 }
 
 static void save_lines(const struct prio_oomctl *o, FILE *f)
