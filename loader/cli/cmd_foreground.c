@@ -68,7 +68,7 @@ static void give_back(struct backend *b, const struct prio_status *st)
 	uint32_t by[PRIO_MAX_GROUPS];
 
 	for (uint32_t i = 0; i < b->hc.n_groups; i++) {
-		bool lowered = b->hc.g[i].lowered;
+		bool lowered = b->hc.high.v[i].ours;
 
 		if (lowered != b->told[i] &&
 		    prio_session_set_lowered(b->s, b->hc.cfg[i].cgroup_id,
@@ -79,9 +79,9 @@ static void give_back(struct backend *b, const struct prio_status *st)
 		uint32_t p = prio_highctl_presser(&b->hc, st, i);
 
 		/* A throttled group is never shielded against its presser. */
-		if (p < b->hc.n_groups && !b->hc.g[p].lowered)
+		if (p < b->hc.n_groups && !b->hc.high.v[p].ours)
 			shield[p] = true;
-		by[i] = b->hc.g[i].lowered ? p : PRIO_NO_GROUP;
+		by[i] = b->hc.high.v[i].ours ? p : PRIO_NO_GROUP;
 	}
 	prio_lowctl_update(&b->lc, shield, st, stdout);
 	prio_reclaimctl_update(&b->rc, by, st, stdout);

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "kernel/cgfile.h"
 #include "kernel/highctl.h"
 #include "kernel/oomctl.h"
+#include "kernel/savedvals.h"
 #include "kernel/view.h"
 #include "print/status.h"
 #include "util.h"
@@ -148,8 +148,10 @@ int prio_oomctl_state_file(const char *pin_path, char *buf, size_t len)
 	return prio_run_state_file(pin_path, ".oom", buf, len);
 }
 
-static void save_lines(const struct prio_oomctl *o, FILE *f)
+static void save_lines(FILE *f, const void *ctx)
 {
+	const struct prio_oomctl *o = ctx;
+
 	for (uint32_t i = 0; i < o->n_groups; i++) {
 		const struct prio_oomctl_group *g = &o->g[i];
 
@@ -171,41 +173,13 @@ static void save_lines(const struct prio_oomctl *o, FILE *f)
 	}
 }
 
-/* Write the state, atomically: tmp file, fsync, rename. */
+/* Write the state, atomically (savedvals.c). */
 static int state_save(const struct prio_oomctl *o)
 {
-	char tmp[sizeof(o->state_file) + 8];
-	FILE *f;
-	int r = 0;
-
 	if (o->dry_run)
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s", o->state_file);
-	if (strrchr(tmp, '/'))
-		*strrchr(tmp, '/') = '\0';
-	if (tmp[0] && mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	snprintf(tmp, sizeof(tmp), "%s.new", o->state_file);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fchmod(fileno(f), 0600);
-	fprintf(f, "%s\npid %ld\n", STATE_MAGIC, (long)getpid());
-	save_lines(o, f);
-	if (fflush(f) || fsync(fileno(f)))
-		r = -errno;
-	if (fclose(f) && !r)
-		r = -errno;
-	if (!r && rename(tmp, o->state_file) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
-}
-
-static bool pid_alive(pid_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	return prio_savedvals_write_file(o->state_file, STATE_MAGIC,
+					 save_lines, o);
 }
 
 /* --- memory.oom.group and the xattrs -------------------------------------- */
@@ -602,23 +576,6 @@ int prio_oomctl_restore_all(struct prio_oomctl *o, FILE *out)
 	return r;
 }
 
-static int state_owner(const char *state_file, pid_t *ret_pid)
-{
-	char line[64];
-	long pid = 0;
-	FILE *f = fopen(state_file, "re");
-
-	if (!f)
-		return -errno;
-	if (!fgets(line, sizeof(line), f) ||
-	    strncmp(line, STATE_MAGIC, strlen(STATE_MAGIC)) ||
-	    fscanf(f, "pid %ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	*ret_pid = (pid_t)pid;
-	return 0;
-}
-
 /* Undo one line of a state file; true if something was restored. */
 static bool recover_line(const char *line, const char *proc)
 {
@@ -648,13 +605,15 @@ int prio_oomctl_recover(const char *state_file, const char *proc, FILE *out,
 {
 	char line[PRIO_CGROUP_PATH_LEN + 128];
 	pid_t pid = 0;
+	bool alive;
 	FILE *f;
-	int n = 0;
+	int n = 0, r;
 
-	if (state_owner(state_file, &pid) < 0)
-		return errno == ENOENT ? 0 : prio_fail(err, errlen, -errno,
-			"cannot read %s: %s", state_file, strerror(errno));
-	if (pid_alive(pid) && pid != getpid())
+	r = prio_savedvals_owner(state_file, STATE_MAGIC, &pid, &alive);
+	if (r < 0)
+		return r == -ENOENT ? 0 : prio_fail(err, errlen, r,
+			"cannot read %s: %s", state_file, strerror(-r));
+	if (alive)
 		return prio_fail(err, errlen, -EBUSY, "memcg-prio --foreground "
 				 "(pid %ld) keeps the OOM state of this policy "
 				 "(%s): stop it first (SIGTERM restores what it "
