@@ -54,6 +54,7 @@ const char *const prio_gstat_names[PRIO_NR_GSTATS] = {
 	[PRIO_GSTAT_UNHEARD] = "reclaims_unheard",
 	[PRIO_GSTAT_SOURCE_SWITCHES] = "source_switches",
 	[PRIO_GSTAT_INACTIVE_REPORTS] = "reports_of_inactive_source",
+	[PRIO_GSTAT_UNATTRIBUTED] = "reports_unattributed",
 };
 
 static void view_init(struct prio_view *v, bool own)
