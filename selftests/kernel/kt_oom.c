@@ -28,14 +28,15 @@ struct bpf_link *kt_oom_attach(struct oom_ops_test *skel, const char *path)
 {
 	LIBBPF_OPTS(bpf_struct_ops_opts, opts, .flags = BPF_F_CGROUP_FD);
 	struct bpf_link *link;
-	int err;
+	int fd, err;
 
-	opts.target_fd = kt_cg_open(path);
-	if (opts.target_fd < 0)
+	fd = kt_cg_open(path);
+	if (fd < 0)
 		return NULL;
+	opts.target_fd = fd;
 	link = bpf_map__attach_struct_ops_opts(skel->maps.test_oom_ops, &opts);
 	err = errno;
-	close(opts.target_fd);
+	close(fd);
 	errno = err;
 	return link;
 }
