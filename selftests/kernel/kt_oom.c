@@ -12,15 +12,37 @@
 #include "kt_cgroup.h"
 #include "kt_oom.h"
 
+#define KT_OOM_MAX 8
+
+/* What a test made, undone by kt_oom_cleanup() however the test ended. */
+static struct oom_ops_test *skels[KT_OOM_MAX];
+static struct bpf_link *links[KT_OOM_MAX];
+static pid_t pids[KT_OOM_MAX];
+static int nr_skels, nr_links, nr_pids;
+
+void kt_oom_cleanup(void)
+{
+	while (nr_pids)
+		kt_oom_reap(pids[--nr_pids]);
+	while (nr_links)
+		bpf_link__destroy(links[--nr_links]);
+	while (nr_skels)
+		oom_ops_test__destroy(skels[--nr_skels]);
+}
+
 struct oom_ops_test *kt_oom_load(enum kt_oom_mode mode)
 {
-	struct oom_ops_test *skel = oom_ops_test__open_and_load();
+	struct oom_ops_test *skel;
 
+	if (nr_skels == KT_OOM_MAX)
+		return NULL;
+	skel = oom_ops_test__open_and_load();
 	if (!skel) {
 		fprintf(stderr, "cannot load oom_ops_test: %s\n", strerror(errno));
 		return NULL;
 	}
 	skel->bss->mode = mode;
+	skels[nr_skels++] = skel;
 	return skel;
 }
 
@@ -37,6 +59,8 @@ struct bpf_link *kt_oom_attach(struct oom_ops_test *skel, const char *path)
 	link = bpf_map__attach_struct_ops_opts(skel->maps.test_oom_ops, &opts);
 	err = errno;
 	close(fd);
+	if (link && nr_links < KT_OOM_MAX)
+		links[nr_links++] = link;
 	errno = err;
 	return link;
 }
@@ -105,6 +129,8 @@ pid_t kt_oom_spawn(const char *path, int adj, size_t mb, bool hold)
 		close(fds[0]);
 		child(path, adj, mb, fds[1]);
 	}
+	if (nr_pids < KT_OOM_MAX)
+		pids[nr_pids++] = pid;
 	if (!hold)
 		return pid;
 	close(fds[1]);
@@ -117,6 +143,13 @@ pid_t kt_oom_spawn(const char *path, int adj, size_t mb, bool hold)
 	return pid;
 }
 
+static void forget(pid_t pid)
+{
+	for (int i = 0; i < nr_pids; i++)
+		if (pids[i] == pid)
+			pids[i] = pids[--nr_pids];
+}
+
 int kt_oom_wait(pid_t pid, int timeout_s, int *ret_code)
 {
 	int status;
@@ -125,6 +158,7 @@ int kt_oom_wait(pid_t pid, int timeout_s, int *ret_code)
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
 		if (r == pid) {
+			forget(pid);
 			if (WIFSIGNALED(status))
 				return WTERMSIG(status) == SIGKILL;
 			*ret_code = WEXITSTATUS(status);
@@ -139,6 +173,7 @@ void kt_oom_reap(pid_t pid)
 {
 	if (pid <= 0)
 		return;
+	forget(pid);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }

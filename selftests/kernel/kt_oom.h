@@ -18,6 +18,12 @@
 #include "oom_ops_test.h"
 #include "oom_ops_test.skel.h"
 
+/*
+ * Programs, links and tasks made through these helpers are destroyed and
+ * killed by kt_oom_cleanup(), which every test calls however it ended:
+ * a link left on the root cgroup would act in later tests.
+ */
+void kt_oom_cleanup(void);
 /* A loaded test program in MODE; NULL (with a message) on failure. */
 struct oom_ops_test *kt_oom_load(enum kt_oom_mode mode);
 /* Attach to the cgroup directory PATH; NULL with errno set on failure. */

@@ -32,6 +32,7 @@ __u64 last_oom_cgid;		/* the OOM's memcg's cgroup, 0 if global */
 __u64 last_attach_cgid;
 __u32 in_handler;
 __u32 victim_was_oom_victim;
+__s32 last_killed_pid;
 
 static long spin(__u64 i, void *ctx)
 {
@@ -52,8 +53,13 @@ static void kill_victim(struct oom_control *oc)
 		victim_was_oom_victim = 1;
 	ret = bpf_oom_kill_process(oc, task, KT_OOM_MESSAGE);
 	last_kill_ret = ret;
-	if (!ret)
+	if (!ret) {
 		kills++;
+		/* Also makes clang emit task_struct, not a forward: libbpf
+		 * takes a forward for incompatible with the kfunc's struct.
+		 */
+		last_killed_pid = task->pid;
+	}
 	bpf_task_release(task);
 }
 
