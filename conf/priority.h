@@ -35,6 +35,26 @@ enum prio_mode {
 	PRIO_MODE_MEMORY_HIGH,          /* memcg-prio writes memory.high itself */
 };
 
+/* Who chooses an OOM victim: [global] oom. */
+enum prio_oom {
+	PRIO_OOM_PRIORITY,              /* the victim follows the priorities */
+	PRIO_OOM_KERNEL,                /* memcg-prio leaves OOM alone */
+};
+
+/* Whether a group dies as a whole: group key oom_group. */
+enum prio_oom_group {
+	PRIO_OOM_GROUP_AUTO,            /* the cgroup's memory.oom.group, untouched */
+	PRIO_OOM_GROUP_YES,             /* memory.oom.group = 1 while attached */
+	PRIO_OOM_GROUP_NO,              /* memory.oom.group = 0 while attached */
+};
+
+/* What systemd-oomd is told: group key oomd_preference. */
+enum prio_oomd_pref {
+	PRIO_OOMD_NONE,                 /* no xattr */
+	PRIO_OOMD_AVOID,                /* user.oomd_avoid = 1 */
+	PRIO_OOMD_OMIT,                 /* user.oomd_omit = 1 */
+};
+
 struct prio_conf_group {
 	char name[PRIO_NAME_LEN];       /* [A-Za-z0-9_-]{1,32} */
 	/* normalised, relative to cgroup_root, no leading or trailing '/';
@@ -54,6 +74,9 @@ struct prio_conf_group {
 	uint32_t throttle_max_share;    /* % of throttle_window_ms throttled */
 	uint32_t throttle_window_ms;
 	uint32_t relief_ms;             /* no throttling after a bound is hit */
+	bool oom_kill;                  /* may an OOM kill its tasks */
+	enum prio_oom_group oom_group;
+	enum prio_oomd_pref oomd_preference;
 };
 
 struct prio_config {
@@ -62,6 +85,7 @@ struct prio_config {
 	char pin_path[PRIO_PATH_MAX];   /* absolute, normalised */
 	bool create_cgroups;
 	enum prio_mode mode;
+	enum prio_oom oom;
 	uint32_t n_groups;              /* 1..PRIO_MAX_GROUPS once loaded */
 	struct prio_conf_group groups[PRIO_MAX_GROUPS]; /* in file order */
 };
@@ -104,5 +128,10 @@ int prio_level_from_string(const char *s, enum prio_level *ret);
 
 /* "auto", "hook", "memory.high"; NULL for an unknown value. */
 const char *prio_mode_to_string(enum prio_mode m);
+
+/* "priority", "kernel"; "auto", "yes", "no"; "none", "avoid", "omit". */
+const char *prio_oom_to_string(enum prio_oom o);
+const char *prio_oom_group_to_string(enum prio_oom_group o);
+const char *prio_oomd_pref_to_string(enum prio_oomd_pref p);
 
 #endif

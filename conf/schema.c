@@ -32,6 +32,26 @@ static const char *const mode_names[] = {
 	NULL,
 };
 
+static const char *const oom_names[] = {
+	[PRIO_OOM_PRIORITY] = "priority",
+	[PRIO_OOM_KERNEL] = "kernel",
+	NULL,
+};
+
+static const char *const oom_group_names[] = {
+	[PRIO_OOM_GROUP_AUTO] = "auto",
+	[PRIO_OOM_GROUP_YES] = "yes",
+	[PRIO_OOM_GROUP_NO] = "no",
+	NULL,
+};
+
+static const char *const oomd_pref_names[] = {
+	[PRIO_OOMD_NONE] = "none",
+	[PRIO_OOMD_AVOID] = "avoid",
+	[PRIO_OOMD_OMIT] = "omit",
+	NULL,
+};
+
 const struct prio_key prio_schema[PRIO_KEY_N] = {
 	[PRIO_KEY_CGROUP_ROOT] = { GLOBAL(cgroup_root),
 		.type = PRIO_TYPE_ABS_PATH, .def = "/sys/fs/cgroup",
@@ -58,6 +78,20 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "group give back through memory.reclaim what the "
 		       "pressed group lacks. \"auto\": hook if the running "
 		       "kernel has it, else memory.high." },
+	[PRIO_KEY_OOM] = { GLOBAL(oom),
+		.type = PRIO_TYPE_ENUM, .names = oom_names, .def = "priority",
+		.doc = "Who picks the victim of an OOM (at a memory.max, or "
+		       "global). \"priority\": the lowest-priority group in "
+		       "the OOM's domain that holds memory worth killing. On a "
+		       "kernel without an OOM hook (every kernel today) "
+		       "memcg-prio --foreground can only steer the kernel's "
+		       "choice: it keeps the oom_score_adj of the groups' "
+		       "tasks in bands, the lowest priority highest (1000) and "
+		       "the highest 0, and the kernel still chooses; "
+		       "memcg-prio(8) says exactly what that guarantees. "
+		       "\"kernel\": memcg-prio leaves OOM alone (no "
+		       "oom_score_adj, no memory.oom.group, no xattrs); it "
+		       "still counts the kills." },
 	[PRIO_KEY_PATH] = { GROUP(path),
 		.type = PRIO_TYPE_CGROUP_PATH,
 		.doc = "The group's cgroup, relative to cgroup_root. An "
@@ -133,6 +167,38 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		.max = 3600000,
 		.doc = "How long a group is not throttled after it hit "
 		       "throttle_max_ms or throttle_max_share." },
+	[PRIO_KEY_OOM_KILL] = { GROUP(oom_kill),
+		.type = PRIO_TYPE_BOOL, .def = "true",
+		.doc = "Whether an OOM may kill this group's tasks. \"false\" "
+		       "puts them below every band (oom_score_adj -999): the "
+		       "kernel picks one of them only if every other task in "
+		       "the OOM's domain is unkillable or smaller by more than "
+		       "999/1000 of the domain's memory. Never -1000, which would leave an "
+		       "OOM with nothing to kill and hang the domain's "
+		       "tasks. Tasks whose oom_score_adj someone else set are "
+		       "never changed." },
+	[PRIO_KEY_OOM_GROUP] = { GROUP(oom_group),
+		.type = PRIO_TYPE_ENUM, .names = oom_group_names, .def = "auto",
+		.doc = "Whether the group dies as a whole when one of its "
+		       "tasks is chosen. \"auto\": as the cgroup's "
+		       "memory.oom.group says, untouched. \"yes\" and "
+		       "\"no\": memcg-prio --foreground writes 1 or 0 to the "
+		       "group's memory.oom.group and restores the value it "
+		       "found on exit (or the next run, or --detach, after a "
+		       "crash). The kernel kills as a whole from the highest "
+		       "cgroup with memory.oom.group set, up to the OOM's "
+		       "domain." },
+	[PRIO_KEY_OOMD_PREFERENCE] = { GROUP(oomd_preference),
+		.type = PRIO_TYPE_ENUM, .names = oomd_pref_names, .def = "none",
+		.doc = "What systemd-oomd is told about this group: \"avoid\" "
+		       "or \"omit\" set the extended attribute user.oomd_avoid "
+		       "or user.oomd_omit to \"1\" on the group's cgroup "
+		       "while memcg-prio --foreground runs, and remove it "
+		       "afterwards; an attribute that was there before, or "
+		       "that someone else changed, is left as it is. "
+		       "systemd-oomd honours these only for cgroups owned by "
+		       "root, as those of memcg-prio are. \"none\": no "
+		       "attribute is set." },
 };
 
 /* The name of value v of an enum whose names are listed in names. */
@@ -175,6 +241,21 @@ int prio_level_from_string(const char *s, enum prio_level *ret)
 const char *prio_mode_to_string(enum prio_mode m)
 {
 	return enum_name(mode_names, m);
+}
+
+const char *prio_oom_to_string(enum prio_oom o)
+{
+	return enum_name(oom_names, o);
+}
+
+const char *prio_oom_group_to_string(enum prio_oom_group o)
+{
+	return enum_name(oom_group_names, o);
+}
+
+const char *prio_oomd_pref_to_string(enum prio_oomd_pref p)
+{
+	return enum_name(oomd_pref_names, p);
 }
 
 /* "a, b or c" of names, into buf. */

@@ -47,6 +47,15 @@ static void head(FILE *out, const char *version, const char *config)
 		"Experts may use a raw threshold of scanned pages per time window\n"
 		"instead.\n"
 		".PP\n"
+		"An OOM (a memory.max hit, or the whole machine out of memory)\n"
+		"should kill in the lowest-priority group of its domain that\n"
+		"holds memory worth killing (\\fBoom = priority\\fR).\n"
+		"Without an OOM hook in the kernel, \\fBmemcg-prio \\-\\-foreground\\fR\n"
+		"keeps the groups' oom_score_adj in bands and the kernel still\n"
+		"chooses; \\fBmemcg-prio\\fR(8), \"OOM priority\", says exactly what\n"
+		"that guarantees.  \\fBoom_kill\\fR, \\fBoom_group\\fR and\n"
+		"\\fBoomd_preference\\fR tune it per group.\n"
+		".PP\n"
 		"Every error names the file, the line and the key or group;\n"
 		"\\fBmemcg-prio \\-\\-check\\fR reports them without changing anything.\n",
 		version, config);

@@ -36,6 +36,32 @@
  *   cent; vmpressure() runs only inside reclaim.  Pages of a cgroup count
  *   for the innermost group whose cgroup is it or an ancestor of it.
  *
+ * - Silent source.  A source can stay in BTF and stop firing: upstream
+ *   plans to make vmpressure() cgroup v1 only, and the policy would then
+ *   never throttle.  So the loader also attaches a fallback (the first
+ *   source the kernel offers after the configured one: the shrink probes,
+ *   which run inside reclaim only, else a tracepoint), and
+ *   source_state.active says whose reports count: the other program
+ *   returns after one array lookup (PRIO_GSTAT_INACTIVE_REPORTS).  Every
+ *   reclaim that ends is checked: memcg reclaim (fexit on
+ *   try_to_free_mem_cgroup_pages(), its return value; memory.reclaim
+ *   excepted, which calls no vmpressure()) and global reclaim
+ *   (tp_btf mm_vmscan_direct_reclaim_end and mm_vmscan_balance_pgdat_end,
+ *   where the kernel has them).  vmscan calls vmpressure() in the
+ *   reclaiming task for each memcg it shrank, so a reclaim that reclaimed
+ *   pages without a report of the configured source in that task
+ *   (source_heard, set by the report, cleared by the end) is silent.
+ *   PRIO_SILENT_RECLAIMS silent reclaims spread over at least
+ *   PRIO_SILENT_MS, with no report of the source anywhere in between, find
+ *   it silent: the fallback's reports count from then on, for as long as
+ *   the policy is attached (no switching back: the two sources would
+ *   count the same pages twice during a flap).  Idle time proves nothing
+ *   (no reclaim ends), and one report clears a run, so a working source
+ *   never gets there.  No program is attached or detached for the switch:
+ *   the hook's link stays, and --attach has long exited.  The shrink
+ *   fallback's standby costs one lookup per shrink, in reclaim only; a
+ *   tracepoint fallback's, one call per LRU statistic update.
+ *
  * - Pressure of a group in a domain, per its trigger: "level" closes a
  *   window every window_pages scanned pages and computes vmpressure's
  *   reclaim inefficiency (scanned - reclaimed) / scanned; a window at or
@@ -90,7 +116,11 @@
  * window; with more than PRIO_MAX_DOMAINS domains at once the least
  * recently seen slot is taken over (PRIO_STAT_DOMAIN_EVICTIONS); a task
  * whose reclaim context does not fit the context map counts as global
- * reclaim (PRIO_GSTAT_NO_CONTEXT); "policy-caused" versus "own limit" is
+ * reclaim (PRIO_GSTAT_NO_CONTEXT); a source that reports only some of
+ * the reclaims (say, v1 hierarchies) is not found silent; a reclaim path
+ * with no end watched here (node_reclaim, a kernel without the global
+ * tracepoints) only ever delays the switch, because a report marks the
+ * task until its next watched end; "policy-caused" versus "own limit" is
  * told by the reclaiming task having just been given a penalty, a
  * heuristic that only affects which counter ignored pages go to.
  */
@@ -122,7 +152,8 @@ struct memcg_bpf_ops___prio {
 /* Set by the loader between open and load. */
 const volatile struct prio_group_cfg prio_groups[PRIO_MAX_GROUPS];
 const volatile __u32 prio_nr_groups;
-const volatile __u32 prio_source;	/* enum prio_source, for --status */
+const volatile __u32 prio_source;	/* enum prio_source, configured */
+const volatile __u32 prio_fallback;	/* enum prio_source; PRIO_NR_SOURCES: none */
 const volatile __u32 prio_backend;	/* enum prio_backend, for --status */
 const volatile bool dry_run;
 
@@ -210,6 +241,22 @@ struct {
 	__type(key, __u32);
 	__type(value, struct reclaim_ctx);
 } reclaim_ctx SEC(".maps");
+
+/* Silence of the configured source (struct prio_source_state), one entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct prio_source_state);
+} source_state SEC(".maps");
+
+/* Thread id -> the configured source reported since its last reclaim ended. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} source_heard SEC(".maps");
 
 /* Thread id -> when the hook last gave it a penalty. */
 struct {
@@ -456,6 +503,103 @@ static void account_reclaim(struct mem_cgroup *memcg, __u64 scanned,
 	close_window(group, st, d, cfg, now);
 }
 
+/* --- Silent source ------------------------------------------------------- */
+
+static struct prio_source_state *source_state_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&source_state, &zero);
+}
+
+/*
+ * A report of source @src in the current task: does it count?  Only the
+ * active source's do.  A report of the configured source marks the task
+ * heard and ends a run of silent reclaims that has not switched yet.
+ */
+static bool source_report(__u32 src)
+{
+	struct prio_source_state *ss = source_state_get();
+	__u32 tid;
+	__u8 one = 1;
+
+	if (!ss)
+		return false;
+	if (src == prio_source && !ss->switched_ns) {
+		tid = current_tid();
+		if (!bpf_map_lookup_elem(&source_heard, &tid))
+			bpf_map_update_elem(&source_heard, &tid, &one, BPF_ANY);
+		if (ss->silent_since_ns) {
+			ss->silent_since_ns = 0;
+			ss->unheard_reclaims = 0;
+			ss->unheard_pages = 0;
+		}
+	}
+	if (ss->active == src)
+		return true;
+	gstat_inc(PRIO_GSTAT_INACTIVE_REPORTS);
+	return false;
+}
+
+/*
+ * The current task ended a reclaim (memcg, direct or kswapd's) that
+ * reclaimed @pages.  Every such reclaim calls vmpressure() for each memcg
+ * it shrank, in this task, before it ends; one without a report of the
+ * configured source since the task's last reclaim ended is silent.  A run
+ * of PRIO_SILENT_RECLAIMS silent reclaims over PRIO_SILENT_MS, with no
+ * report anywhere in between, finds the source silent, and the fallback
+ * takes over, for good.
+ */
+static void reclaim_done(__u64 pages)
+{
+	struct prio_source_state *ss;
+	__u32 tid = current_tid();
+	__u64 now, since;
+
+	if (bpf_map_lookup_elem(&source_heard, &tid)) {
+		bpf_map_delete_elem(&source_heard, &tid);
+		return;
+	}
+	ss = source_state_get();
+	if (!pages || !ss || ss->switched_ns)
+		return;
+	gstat_inc(PRIO_GSTAT_UNHEARD);
+	now = bpf_ktime_get_ns();
+	if (!ss->silent_since_ns)
+		ss->silent_since_ns = now;
+	__sync_fetch_and_add(&ss->unheard_reclaims, 1);
+	__sync_fetch_and_add(&ss->unheard_pages, pages);
+	/* A report on another CPU may clear the run meanwhile: 0 is no run. */
+	since = ss->silent_since_ns;
+	if (ss->unheard_reclaims < PRIO_SILENT_RECLAIMS || !since ||
+	    now < since + PRIO_SILENT_MS * PRIO_NS_PER_MS)
+		return;
+	if (!ss->found_silent_ns)
+		ss->found_silent_ns = now;
+	if (prio_fallback >= PRIO_NR_SOURCES ||
+	    __sync_val_compare_and_swap(&ss->active, prio_source,
+					prio_fallback) != prio_source)
+		return;
+	ss->switched_ns = now;
+	gstat_inc(PRIO_GSTAT_SOURCE_SWITCHES);
+}
+
+/* Global reclaim ends: direct reclaim of an allocation, and kswapd's. */
+SEC("tp_btf/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(prio_direct_end, unsigned long nr_reclaimed)
+{
+	reclaim_done(nr_reclaimed);
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_balance_pgdat_end")
+int BPF_PROG(prio_kswapd_end, int nid, int order, int highest_zoneidx,
+	     unsigned long nr_reclaimed)
+{
+	reclaim_done(nr_reclaimed);
+	return 0;
+}
+
 /* --- The reclaim's target ------------------------------------------------ */
 
 SEC("fentry/try_to_free_mem_cgroup_pages")
@@ -540,13 +684,17 @@ int BPF_PROG(prio_reclaim_exit, struct mem_cgroup *memcg,
 
 	/* Not a parameter: 7.2 has a fifth argument (swappiness). */
 	bpf_get_func_ret(ctx, &reclaimed);
-
-	if (reclaim_options & PRIO_MEMCG_RECLAIM_PROACTIVE)
-		gstat_inc(PRIO_GSTAT_PROACTIVE);
 	rc = bpf_map_lookup_elem(&reclaim_ctx, &tid);
 	if (rc && !rc->proactive && !rc->policy)
 		charge_reclaimed(rc, reclaimed);
 	bpf_map_delete_elem(&reclaim_ctx, &tid);
+	if (reclaim_options & PRIO_MEMCG_RECLAIM_PROACTIVE) {
+		/* No vmpressure() for memory.reclaim: proves nothing. */
+		gstat_inc(PRIO_GSTAT_PROACTIVE);
+		bpf_map_delete_elem(&source_heard, &tid);
+		return 0;
+	}
+	reclaim_done(reclaimed);
 	return 0;
 }
 
@@ -557,7 +705,7 @@ int BPF_PROG(prio_vmpressure, gfp_t gfp, int order, struct mem_cgroup *memcg,
 	     bool tree, unsigned long scanned, unsigned long reclaimed)
 {
 	/* tree: the target's whole subtree again, after its memcgs. */
-	if (!tree && memcg && scanned)
+	if (source_report(PRIO_SOURCE_VMPRESSURE) && !tree && memcg && scanned)
 		account_reclaim(memcg, scanned, reclaimed);
 	return 0;
 }
@@ -567,8 +715,19 @@ SEC("fentry/vmpressure")
 int BPF_PROG(prio_vmpressure_noorder, gfp_t gfp, struct mem_cgroup *memcg,
 	     bool tree, unsigned long scanned, unsigned long reclaimed)
 {
-	if (!tree && memcg && scanned)
+	if (source_report(PRIO_SOURCE_VMPRESSURE_NOORDER) && !tree && memcg &&
+	    scanned)
 		account_reclaim(memcg, scanned, reclaimed);
+	return 0;
+}
+
+/*
+ * TEST ONLY (MEMCG_PRIO_SOURCE=test-silent): vmpressure() as if it never
+ * fired on cgroup v2, for the tests of the silent-source fallback.
+ */
+SEC("fentry/vmpressure")
+int BPF_PROG(prio_test_silent)
+{
 	return 0;
 }
 
@@ -579,14 +738,120 @@ int BPF_PROG(prio_lruvec_state, struct mem_cgroup *memcg, int item, long val)
 	if (item >= ENUM_VAL(enum node_stat_item, PGSCAN_KSWAPD) &&
 	    item <= ENUM_VAL(enum node_stat_item, PGSCAN_PROACTIVE)) {
 		if (val > 0 &&
-		    item != ENUM_VAL(enum node_stat_item, PGSCAN_PROACTIVE))
+		    item != ENUM_VAL(enum node_stat_item, PGSCAN_PROACTIVE) &&
+		    source_report(PRIO_SOURCE_LRUVEC))
 			account_reclaim(memcg, val, 0);
 	} else if (item >= ENUM_VAL(enum node_stat_item, PGSTEAL_KSWAPD) &&
 		   item <= ENUM_VAL(enum node_stat_item, PGSTEAL_PROACTIVE)) {
 		if (val > 0 &&
-		    item != ENUM_VAL(enum node_stat_item, PGSTEAL_PROACTIVE))
+		    item != ENUM_VAL(enum node_stat_item, PGSTEAL_PROACTIVE) &&
+		    source_report(PRIO_SOURCE_LRUVEC))
 			account_reclaim(memcg, 0, val);
 	}
+	return 0;
+}
+
+/*
+ * The shrink fallback: what one shrink of one memcg's LRUs scanned and
+ * reclaimed, from the scan_control before and after, as vmscan computes
+ * vmpressure()'s arguments (without the slab shrinking that follows it).
+ * shrink_lruvec() covers the classic LRU and MGLRU's memcg reclaim, which
+ * it hands to try_to_shrink_lruvec(); that one alone sees MGLRU's global
+ * reclaim.  The outermost of the two counts (depth).  Standby costs one
+ * array lookup per shrink, inside reclaim only.
+ */
+struct shrink_start {
+	__u64 scanned, reclaimed;
+	__u32 depth;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct shrink_start);
+} shrink_start SEC(".maps");
+
+static void shrink_enter(struct scan_control *sc)
+{
+	struct prio_source_state *ss = source_state_get();
+	struct shrink_start st = { .depth = 1 }, *cur;
+	__u32 tid;
+
+	if (!ss)
+		return;
+	if (ss->active != PRIO_SOURCE_SHRINK) {
+		/* Standby: counted, so that the tests see it attached. */
+		gstat_inc(PRIO_GSTAT_INACTIVE_REPORTS);
+		return;
+	}
+	tid = current_tid();
+	cur = bpf_map_lookup_elem(&shrink_start, &tid);
+	if (cur) {
+		cur->depth++;
+		return;
+	}
+	st.scanned = BPF_CORE_READ(sc, nr_scanned);
+	st.reclaimed = BPF_CORE_READ(sc, nr_reclaimed);
+	if (bpf_map_update_elem(&shrink_start, &tid, &st, BPF_NOEXIST))
+		gstat_inc(PRIO_GSTAT_NO_CONTEXT);
+}
+
+static void shrink_exit(struct lruvec *lruvec, struct scan_control *sc)
+{
+	struct mem_cgroup_per_node *pn;
+	struct shrink_start *st;
+	__u64 scanned, reclaimed;
+	__u32 tid = current_tid();
+
+	st = bpf_map_lookup_elem(&shrink_start, &tid);
+	if (!st)
+		return;		/* entered before the switch */
+	if (st->depth > 1) {
+		st->depth--;
+		return;
+	}
+	scanned = BPF_CORE_READ(sc, nr_scanned) - st->scanned;
+	reclaimed = BPF_CORE_READ(sc, nr_reclaimed) - st->reclaimed;
+	bpf_map_delete_elem(&shrink_start, &tid);
+	/* No vmpressure() for proactive reclaim either; a new priority
+	 * round zeroes nr_scanned only between shrinks. */
+	if (BPF_CORE_READ_BITFIELD_PROBED(sc, proactive) ||
+	    !source_report(PRIO_SOURCE_SHRINK) || !scanned ||
+	    (long)scanned < 0)
+		return;
+	pn = (void *)lruvec - bpf_core_field_offset(struct mem_cgroup_per_node,
+						    lruvec);
+	account_reclaim(BPF_CORE_READ(pn, memcg), scanned, reclaimed);
+}
+
+SEC("fentry/shrink_lruvec")
+int BPF_PROG(prio_shrink_enter, struct lruvec *lruvec, struct scan_control *sc)
+{
+	shrink_enter(sc);
+	return 0;
+}
+
+SEC("fexit/shrink_lruvec")
+int BPF_PROG(prio_shrink_exit, struct lruvec *lruvec, struct scan_control *sc)
+{
+	shrink_exit(lruvec, sc);
+	return 0;
+}
+
+SEC("fentry/try_to_shrink_lruvec")
+int BPF_PROG(prio_shrink_gen_enter, struct lruvec *lruvec,
+	     struct scan_control *sc)
+{
+	shrink_enter(sc);
+	return 0;
+}
+
+SEC("fexit/try_to_shrink_lruvec")
+int BPF_PROG(prio_shrink_gen_exit, struct lruvec *lruvec,
+	     struct scan_control *sc)
+{
+	shrink_exit(lruvec, sc);
 	return 0;
 }
 
@@ -603,11 +868,14 @@ int BPF_PROG(prio_memcg_events, struct mem_cgroup *memcg, int item,
 	if (!bpf_core_enum_value_exists(enum vm_event_item___vm, PGSCAN_KSWAPD___vm))
 		return 0;
 	if (item >= ENUM_VAL(enum vm_event_item___vm, PGSCAN_KSWAPD___vm) &&
-	    item <= ENUM_VAL(enum vm_event_item___vm, PGSCAN_KHUGEPAGED___vm))
-		account_reclaim(memcg, val, 0);
-	else if (item >= ENUM_VAL(enum vm_event_item___vm, PGSTEAL_KSWAPD___vm) &&
-		 item <= ENUM_VAL(enum vm_event_item___vm, PGSTEAL_KHUGEPAGED___vm))
-		account_reclaim(memcg, 0, val);
+	    item <= ENUM_VAL(enum vm_event_item___vm, PGSCAN_KHUGEPAGED___vm)) {
+		if (source_report(PRIO_SOURCE_EVENTS))
+			account_reclaim(memcg, val, 0);
+	} else if (item >= ENUM_VAL(enum vm_event_item___vm, PGSTEAL_KSWAPD___vm) &&
+		   item <= ENUM_VAL(enum vm_event_item___vm, PGSTEAL_KHUGEPAGED___vm)) {
+		if (source_report(PRIO_SOURCE_EVENTS))
+			account_reclaim(memcg, 0, val);
+	}
 	return 0;
 }
 

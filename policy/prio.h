@@ -27,9 +27,40 @@
 enum prio_source {
 	PRIO_SOURCE_VMPRESSURE,		/* fentry vmpressure(gfp, order, memcg, ...) */
 	PRIO_SOURCE_VMPRESSURE_NOORDER,	/* fentry vmpressure(gfp, memcg, ...) */
+	/* fentry+fexit shrink_lruvec() and try_to_shrink_lruvec() (MGLRU):
+	 * the scan_control's counts before and after.  Only ever the
+	 * fallback: it runs inside reclaim only, so its standby costs the
+	 * charge path nothing. */
+	PRIO_SOURCE_SHRINK,
 	PRIO_SOURCE_LRUVEC,		/* tp memcg:mod_memcg_lruvec_state */
 	PRIO_SOURCE_EVENTS,		/* tp memcg:count_memcg_events */
+	/* TEST ONLY: fentry on vmpressure() that drops every report, as if
+	 * vmpressure() never fired; only $MEMCG_PRIO_SOURCE=test-silent picks
+	 * it, never the probe.  Keep it last: the fallbacks are searched in
+	 * enum order below it. */
+	PRIO_SOURCE_TEST_SILENT,
 	PRIO_NR_SOURCES,
+};
+
+/*
+ * A configured source found silent (policy/prio.bpf.c, "Silent source"):
+ * at least PRIO_SILENT_RECLAIMS reclaims that each reclaimed pages
+ * without one report from it, the first at least PRIO_SILENT_MS before the
+ * last, with no report in between.
+ */
+#define PRIO_SILENT_RECLAIMS	32
+#define PRIO_SILENT_MS		2000
+
+/* The one value of the "source_state" array map. */
+struct prio_source_state {
+	__u32 active;			/* enum prio_source whose reports count */
+	__u32 pad;
+	__u64 silent_since_ns;		/* first reclaim of the current run
+					 * without a report; 0: no such run */
+	__u64 unheard_reclaims;		/* reclaims in that run */
+	__u64 unheard_pages;		/* ... and the pages they reclaimed */
+	__u64 found_silent_ns;		/* the run reached the thresholds; 0: never */
+	__u64 switched_ns;		/* the fallback took over; 0: never */
 };
 
 /* Why reclaim ran, as far as the policy can tell. */
@@ -178,6 +209,10 @@ enum prio_gstat {
 	PRIO_GSTAT_MEMCG_RECLAIMS,	/* try_to_free_mem_cgroup_pages() calls */
 	PRIO_GSTAT_PROACTIVE,		/* ... for memory.reclaim: ignored */
 	PRIO_GSTAT_NO_CONTEXT,		/* reclaim contexts that did not fit the map */
+	PRIO_GSTAT_UNHEARD,		/* reclaims that reclaimed pages without a
+					 * report of the configured source */
+	PRIO_GSTAT_SOURCE_SWITCHES,	/* ... that made the fallback take over */
+	PRIO_GSTAT_INACTIVE_REPORTS,	/* reports of the source not in use: dropped */
 	PRIO_NR_GSTATS,
 };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "kernel/oomctl.h"
 #include "kernel/pins.h"
 #include "kernel/replace.h"
 #include "log.h"
@@ -90,11 +91,13 @@ int prio_cmd_check(struct prio_ctx *ctx)
 	if (geteuid() != 0)
 		log_warn("not root: --attach will need root");
 	printf("%s: fine: %u groups, kernel %s %s memcg_bpf_ops, reclaim "
-	       "seen through %s (source %s)\n", ctx->config_file,
-	       ctx->config->n_groups, ctx->kernel.release,
+	       "seen through %s (source %s; if it falls silent: %s)\n",
+	       ctx->config_file, ctx->config->n_groups, ctx->kernel.release,
 	       ctx->kernel.abi ? "with" : "without",
 	       prio_source_hook(ctx->kernel.source),
-	       prio_source_name(ctx->kernel.source));
+	       prio_source_name(ctx->kernel.source),
+	       ctx->kernel.fallback < PRIO_NR_SOURCES ?
+	       prio_source_name(ctx->kernel.fallback) : "no fallback");
 	if (ctx->backend == PRIO_BACKEND_HOOK)
 		printf("mode: hook (mode = %s): memcg-prio --attach, or the "
 		       "unit memcg-prio.service\n",
@@ -104,6 +107,14 @@ int prio_cmd_check(struct prio_ctx *ctx)
 		       "lowers memory.high itself; run it, or the unit "
 		       "memcg-prio-foreground.service\n",
 		       prio_mode_to_string(ctx->config->mode));
+	if (prio_oom_backend(ctx->config->oom) == PRIO_OOM_BACKEND_NONE)
+		printf("oom: kernel: memcg-prio leaves OOM to the kernel and "
+		       "counts the kills\n");
+	else
+		printf("oom: priority, and this kernel has no OOM hook: "
+		       "memcg-prio --foreground keeps oom_score_adj in bands "
+		       "and the kernel chooses (memcg-prio(8), OOM priority)"
+		       "\n");
 	return PRIO_EXIT_OK;
 }
 

@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "kernel/highctl.h"
 #include "kernel/lowctl.h"
+#include "kernel/oomctl.h"
 #include "kernel/reclaimctl.h"
 #include "log.h"
 #include "kernel/pins.h"
@@ -67,7 +68,7 @@ static void give_back(struct backend *b, const struct prio_status *st)
 	uint32_t by[PRIO_MAX_GROUPS];
 
 	for (uint32_t i = 0; i < b->hc.n_groups; i++) {
-		bool lowered = b->hc.g[i].lowered;
+		bool lowered = b->hc.high.v[i].ours;
 
 		if (lowered != b->told[i] &&
 		    prio_session_set_lowered(b->s, b->hc.cfg[i].cgroup_id,
@@ -78,17 +79,18 @@ static void give_back(struct backend *b, const struct prio_status *st)
 		uint32_t p = prio_highctl_presser(&b->hc, st, i);
 
 		/* A throttled group is never shielded against its presser. */
-		if (p < b->hc.n_groups && !b->hc.g[p].lowered)
+		if (p < b->hc.n_groups && !b->hc.high.v[p].ours)
 			shield[p] = true;
-		by[i] = b->hc.g[i].lowered ? p : PRIO_NO_GROUP;
+		by[i] = b->hc.high.v[i].ours ? p : PRIO_NO_GROUP;
 	}
 	prio_lowctl_update(&b->lc, shield, st, stdout);
 	prio_reclaimctl_update(&b->rc, by, st, stdout);
 }
 
-/* Poll the policy's state until a signal; b drives the backend if set. */
+/* Poll the policy's state until a signal; b drives the backend if set,
+ * o the OOM fallback. */
 static int watch(struct prio_ctx *ctx, const struct prio_view *v,
-		 struct backend *b)
+		 struct backend *b, struct prio_oomctl *o)
 {
 	struct prio_highctl *hc = b ? &b->hc : NULL;
 	struct prio_status *st = calloc(2, sizeof(*st));
@@ -107,6 +109,7 @@ static int watch(struct prio_ctx *ctx, const struct prio_view *v,
 			break;
 		}
 		prio_status_print_changes(&st[cur], &st[!cur], stdout);
+		prio_oomctl_update(o, st[!cur].now_ns, stdout);
 		if (b) {
 			prio_highctl_update(hc, &st[!cur], stdout);
 			give_back(b, &st[!cur]);
@@ -163,6 +166,40 @@ static int start_highctl(struct prio_ctx *ctx, struct prio_session *s,
 	return r;
 }
 
+/* OOM: oom_score_adj bands (no OOM hook), memory.oom.group, xattrs. */
+static int start_oomctl(struct prio_ctx *ctx, struct prio_oomctl *o)
+{
+	char file[PATH_MAX];
+	int r;
+
+	r = prio_oomctl_state_file(ctx->pin_path, file, sizeof(file));
+	if (r < 0)
+		return prio_fail(ctx->err, sizeof(ctx->err), r, "pin path %s "
+				 "is too long", ctx->pin_path);
+	return prio_oomctl_init(o, file, ctx->config,
+				prio_oom_backend(ctx->config->oom),
+				ctx->args->dry_run, stdout, ctx->err,
+				sizeof(ctx->err));
+}
+
+static void print_oom_mode(const struct prio_oomctl *o)
+{
+	uint32_t prio[PRIO_MAX_GROUPS], n = o->n_groups;
+
+	for (uint32_t i = 0; i < n; i++)
+		prio[i] = o->g[i].priority;
+	if (o->backend == PRIO_OOM_BACKEND_NONE) {
+		printf("memcg-prio: oom = kernel: OOM kills are counted, not "
+		       "steered\n");
+		return;
+	}
+	printf("memcg-prio: OOM: no OOM hook in this kernel: the kernel "
+	       "chooses, memcg-prio keeps oom_score_adj in bands (");
+	for (uint32_t i = 0; i < o->n_groups; i++)
+		printf("%s'%s' %d", i ? ", " : "", o->g[i].name, o->g[i].band);
+	printf("; %d apart at least)\n", prio_oom_band_spacing(prio, n));
+}
+
 static void stop_highctl(struct prio_ctx *ctx, struct backend *b)
 {
 	int rl = prio_lowctl_restore_all(&b->lc, stdout);
@@ -175,7 +212,8 @@ static void stop_highctl(struct prio_ctx *ctx, struct backend *b)
 			 strerror(errno));
 }
 
-static int run(struct prio_ctx *ctx, struct backend *hc)
+static int run(struct prio_ctx *ctx, struct backend *hc,
+	       struct prio_oomctl *o)
 {
 	bool dry = ctx->args->dry_run;
 	struct prio_session s;
@@ -195,17 +233,29 @@ static int run(struct prio_ctx *ctx, struct backend *hc)
 		prio_session_close(&s);
 		return PRIO_EXIT_FAILURE;
 	}
+	if (start_oomctl(ctx, o) < 0) {
+		log_err("%s; nothing was attached", ctx->err);
+		prio_oomctl_restore_all(o, stdout);
+		if (hc)
+			stop_highctl(ctx, hc);
+		prio_session_close(&s);
+		return PRIO_EXIT_FAILURE;
+	}
 	ctx->attached = true;	/* the cgroups it made stay, as with --attach */
 	printf("memcg-prio: attached %u groups, %s%s; SIGINT, SIGTERM or "
 	       "SIGHUP detaches\n", ctx->plan->n_groups,
 	       hc ? "mode memory.high (this process lowers memory.high)" :
 		    "mode hook", dry ? " (dry run: nothing is throttled)" : "");
+	print_oom_mode(o);
 	fflush(stdout);
 	r = PRIO_EXIT_OK;
-	if (watch(ctx, &v, hc) < 0) {
+	if (watch(ctx, &v, hc, o) < 0) {
 		log_err("%s", ctx->err);
 		r = PRIO_EXIT_FAILURE;
 	}
+	if (prio_oomctl_restore_all(o, stdout) < 0)
+		log_err("could not restore every oom_score_adj (see above); "
+			"memcg-prio --detach tries again");
 	if (hc)
 		stop_highctl(ctx, hc);
 	prio_session_close(&s);
@@ -216,6 +266,7 @@ static int run(struct prio_ctx *ctx, struct backend *hc)
 int prio_cmd_foreground(struct prio_ctx *ctx)
 {
 	struct backend *hc = NULL;
+	struct prio_oomctl *o;
 	int r;
 
 	if (prio_pins_present(ctx->pin_path)) {
@@ -230,8 +281,15 @@ int prio_cmd_foreground(struct prio_ctx *ctx)
 			return PRIO_EXIT_FAILURE;
 		}
 	}
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		free(hc);
+		log_err("out of memory");
+		return PRIO_EXIT_FAILURE;
+	}
 	catch_signals();
-	r = run(ctx, hc);
+	r = run(ctx, hc, o);
+	free(o);
 	free(hc);
 	return r;
 }

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "kernel/highctl.h"
 #include "kernel/lowctl.h"
+#include "kernel/oomctl.h"
 #include "log.h"
 #include "kernel/pins.h"
 #include "kernel/probe.h"
@@ -73,6 +74,9 @@ static struct prio_status *read_status(struct prio_ctx *ctx)
 	if (st && st->backend == PRIO_BACKEND_MEMORY_HIGH &&
 	    prio_lowctl_state_file(ctx->pin_path, file, sizeof(file)) == 0)
 		prio_lowctl_read_state(file, st);
+	if (st)
+		prio_oomctl_read_status(prio_oomctl_state_file(ctx->pin_path, file,
+					sizeof(file)) == 0 ? file : NULL, st);
 	prio_view_close(&v);
 	return st;
 }

@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "kernel/highctl.h"
 #include "kernel/lowctl.h"
+#include "kernel/oomctl.h"
 #include "log.h"
 #include "kernel/pins.h"
 #include "plan/trust.h"
@@ -236,13 +237,31 @@ static int clear_stale_low(struct prio_ctx *ctx)
 	return n;
 }
 
+/* oom_score_adj, memory.oom.group and xattrs a gone --foreground left. */
+static int clear_stale_oom(struct prio_ctx *ctx)
+{
+	char file[PATH_MAX];
+	int n;
+
+	if (prio_oomctl_state_file(ctx->pin_path, file, sizeof(file)) < 0 ||
+	    access(file, F_OK) < 0)
+		return 0;
+	n = prio_oomctl_recover(file, "/proc", stderr, ctx->err,
+				sizeof(ctx->err));
+	if (n < 0) {
+		log_err("%s", ctx->err);
+		return -1;
+	}
+	return n;
+}
+
 int prio_ctx_clear_stale(struct prio_ctx *ctx)
 {
 	char file[PATH_MAX];
 	pid_t owner = 0;
 	int n;
 
-	if (clear_stale_low(ctx) < 0)
+	if (clear_stale_oom(ctx) < 0 || clear_stale_low(ctx) < 0)
 		return PRIO_EXIT_FAILURE;
 	if (prio_highctl_state_file(ctx->pin_path, file, sizeof(file)) < 0 ||
 	    access(file, F_OK) < 0)

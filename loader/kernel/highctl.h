@@ -10,10 +10,10 @@
  * restores the value it found as soon as nobody above is pressed.
  *
  * Nothing lowered is ever lost: before each write the original and the
- * values written go to a state file (PRIO_RUN_DIR, one per pin path), so
+ * values written go to a state file (PRIO_RUN_DIR, ".memory-high"), so
  * that a later run or --detach restores what a killed process left.  A
  * memory.high that changed under us belongs to someone else: the group is
- * left alone from then on, and its entry is dropped.
+ * left alone from then on, and its entry is dropped (savedvals.c).
  */
 #ifndef MEMCG_PRIO_LOADER_KERNEL_HIGHCTL_H
 #define MEMCG_PRIO_LOADER_KERNEL_HIGHCTL_H
@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "kernel/savedvals.h"
 #include "policy/prio.h"
 
 #define PRIO_RUN_DIR		"/run/memcg-prio"
@@ -33,11 +34,6 @@
 struct prio_status;
 
 struct prio_highctl_group {
-	bool lowered;			/* memory.high is ours now */
-	bool yielded;			/* another writer changed it: hands off */
-	uint64_t original;		/* memory.high before, PRIO_HIGH_MAX: max */
-	uint64_t written, prev;		/* the last value we wrote, and the one
-					 * before it (a crash may fall between) */
 	uint32_t by;			/* the group that pressed */
 	struct prio_bound bound;	/* no starvation, as the hook keeps it */
 	uint32_t n_ancestors;
@@ -45,12 +41,11 @@ struct prio_highctl_group {
 };
 
 struct prio_highctl {
-	char state_file[512];
-	bool dry_run;
 	uint64_t page_size;
 	uint32_t n_groups;
 	struct prio_group_cfg cfg[PRIO_MAX_GROUPS];	/* as the policy has them */
 	struct prio_highctl_group g[PRIO_MAX_GROUPS];
+	struct prio_savedvals high;	/* memory.high: .v[i].ours is lowered */
 };
 
 /* The state file for the policy pinned at pin_path, into buf. */
@@ -98,12 +93,6 @@ int prio_highctl_restore_all(struct prio_highctl *h, FILE *out);
  */
 int prio_highctl_recover(const char *state_file, FILE *out, pid_t *ret_owner,
 			 char *err, size_t errlen);
-
-/*
- * The owner recorded in state_file and whether it still runs.  0, or
- * -ENOENT when there is no state file.
- */
-int prio_highctl_owner(const char *state_file, pid_t *ret_pid, bool *ret_alive);
 
 /*
  * Fill st's owner and each group's memory.high fields from state_file.

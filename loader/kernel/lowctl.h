@@ -9,10 +9,11 @@
  * lower than the value it found; raised again only as the usage grows,
  * and put back as soon as the pressure ends.
  *
- * The same care as memory.high: the original and the values written go to
- * a state file (PRIO_RUN_DIR, ".memory-low") before each write, so that a
- * later run or --detach restores what a killed process left; a memory.low
- * that someone else changed is theirs: left alone from then on.
+ * The same care as memory.high (savedvals.c): the original and the values
+ * written go to a state file (PRIO_RUN_DIR, ".memory-low") before each
+ * write, so that a later run or --detach restores what a killed process
+ * left; a memory.low that someone else changed is theirs: left alone from
+ * then on.
  *
  * Protection reaches the group only from the domain's cgroup down: the
  * cgroups between the domain and the group need a memory.low of their
@@ -29,25 +30,16 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "kernel/savedvals.h"
 #include "policy/prio.h"
 
 struct prio_status;
 
-struct prio_lowctl_group {
-	bool raised;			/* memory.low is ours now */
-	bool yielded;			/* another writer changed it: hands off */
-	uint64_t original;		/* memory.low before */
-	uint64_t written, prev;		/* as in highctl: a crash may fall
-					 * between recording and writing */
-};
-
 struct prio_lowctl {
-	char state_file[512];
-	bool dry_run;
 	uint64_t page_size;
 	uint32_t n_groups;
 	struct prio_group_cfg cfg[PRIO_MAX_GROUPS];
-	struct prio_lowctl_group g[PRIO_MAX_GROUPS];
+	struct prio_savedvals low;	/* memory.low: .v[i].ours is raised */
 };
 
 /* The state file for the policy pinned at pin_path, into buf. */

@@ -18,6 +18,12 @@ const char *const prio_pin_watch[PRIO_NR_WATCH] = {
 	[PRIO_WATCH_ENTER] = PRIO_PIN_LINKS "/watch_enter",
 	[PRIO_WATCH_EXIT] = PRIO_PIN_LINKS "/watch_exit",
 	[PRIO_WATCH_PAGES] = PRIO_PIN_LINKS "/watch_pages",
+	[PRIO_WATCH_FALLBACK] = PRIO_PIN_LINKS "/watch_fallback",
+	[PRIO_WATCH_FALLBACK_EXIT] = PRIO_PIN_LINKS "/watch_fallback_exit",
+	[PRIO_WATCH_FALLBACK_GEN] = PRIO_PIN_LINKS "/watch_fallback_gen",
+	[PRIO_WATCH_FALLBACK_GEN_EXIT] = PRIO_PIN_LINKS "/watch_fallback_gen_exit",
+	[PRIO_WATCH_DIRECT_END] = PRIO_PIN_LINKS "/watch_direct_end",
+	[PRIO_WATCH_KSWAPD_END] = PRIO_PIN_LINKS "/watch_kswapd_end",
 };
 #include "util.h"
 

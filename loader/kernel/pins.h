@@ -5,11 +5,15 @@
  *	links/watch_enter	fentry on try_to_free_mem_cgroup_pages()
  *	links/watch_exit	fexit on it
  *	links/watch_pages	the pages source (vmpressure() or a tracepoint)
+ *	links/watch_fallback	the source that takes over if it falls silent
+ *	links/watch_direct_end	end of direct global reclaim (silence check)
+ *	links/watch_kswapd_end	end of a kswapd pass (silence check)
  *	links/group_NAME	the struct_ops link on group NAME's cgroup
  *	maps/rodata		the groups as the programs see them
  *	maps/group_state	pressure state of each group
  *	maps/group_stats	per-group counters (per CPU)
  *	maps/global_stats	counters of events that did nothing (per CPU)
+ *	maps/source_state	which source counts, and its silence
  *
  * A new set is pinned into PIN_PATH-new and then renamed into place (or
  * exchanged with the old set, atomically), so that pin_path always holds a
@@ -26,6 +30,15 @@ enum prio_watch {
 	PRIO_WATCH_ENTER,		/* a memcg reclaim starts: its target */
 	PRIO_WATCH_EXIT,		/* ... and ends */
 	PRIO_WATCH_PAGES,		/* pages scanned and reclaimed per memcg */
+	/* The rest are optional: none where the kernel lacks them. */
+	PRIO_WATCH_FALLBACK,		/* ... from the source that takes over */
+	/* The shrink fallback's other ends: shrink_lruvec()'s exit,
+	 * try_to_shrink_lruvec()'s entry and exit (MGLRU kernels). */
+	PRIO_WATCH_FALLBACK_EXIT,
+	PRIO_WATCH_FALLBACK_GEN,
+	PRIO_WATCH_FALLBACK_GEN_EXIT,
+	PRIO_WATCH_DIRECT_END,		/* direct global reclaim ends */
+	PRIO_WATCH_KSWAPD_END,		/* a kswapd pass ends */
 	PRIO_NR_WATCH,
 };
 
@@ -43,6 +56,7 @@ extern const char *const prio_pin_watch[PRIO_NR_WATCH];
 #define PRIO_PIN_STATE		PRIO_PIN_MAPS "/group_state"
 #define PRIO_PIN_STATS		PRIO_PIN_MAPS "/group_stats"
 #define PRIO_PIN_GSTATS		PRIO_PIN_MAPS "/global_stats"
+#define PRIO_PIN_SOURCE		PRIO_PIN_MAPS "/source_state"
 
 /* Is pin_path (or the directory it would be made in) on bpffs? */
 int prio_pins_check_fs(const char *pin_path, char *err, size_t errlen);

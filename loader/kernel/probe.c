@@ -23,10 +23,14 @@ static const struct {
 	[PRIO_SOURCE_VMPRESSURE] = { "vmpressure", "fentry on vmpressure()" },
 	[PRIO_SOURCE_VMPRESSURE_NOORDER] = { "vmpressure",
 					     "fentry on vmpressure()" },
+	[PRIO_SOURCE_SHRINK] = { "shrink", "fentry and fexit on "
+				 "shrink_lruvec() and try_to_shrink_lruvec()" },
 	[PRIO_SOURCE_LRUVEC] = { "lruvec-stat", "tracepoint "
 				 "memcg:mod_memcg_lruvec_state" },
 	[PRIO_SOURCE_EVENTS] = { "vm-events", "tracepoint "
 				 "memcg:count_memcg_events" },
+	[PRIO_SOURCE_TEST_SILENT] = { "test-silent", "fentry on vmpressure(), "
+				      "every report dropped (TEST ONLY)" },
 };
 
 const char *prio_source_name(uint32_t source)
@@ -68,6 +72,9 @@ static bool source_available(const struct btf *b, enum prio_source s)
 	case PRIO_SOURCE_VMPRESSURE_NOORDER:
 		return prio_btf_func_param(b, "vmpressure", "memcg") == 1 &&
 		       prio_btf_func_param(b, "vmpressure", NULL) == 5;
+	case PRIO_SOURCE_SHRINK:
+		return prio_btf_func_param(b, "shrink_lruvec", "sc") == 1 &&
+		       prio_btf_struct(b, "mem_cgroup_per_node", NULL);
 	case PRIO_SOURCE_LRUVEC:
 		return prio_btf_enum_has(b, "node_stat_item", "PGSCAN_KSWAPD") &&
 		       prio_btf_has_typedef(b, "btf_trace_mod_memcg_lruvec_state");
@@ -75,8 +82,21 @@ static bool source_available(const struct btf *b, enum prio_source s)
 		return prio_btf_enum_has(b, "vm_event_item", "PGSCAN_KSWAPD") &&
 		       prio_btf_has_typedef(b, "btf_trace_count_memcg_events");
 	default:
-		return false;
+		return false;	/* test-silent: only through the environment */
 	}
+}
+
+/*
+ * The first source after s that the kernel offers, or none: the shrink
+ * probes (reclaim only), then the tracepoints.
+ */
+static enum prio_source fallback_of(const struct btf *b, enum prio_source s)
+{
+	for (uint32_t f = PRIO_SOURCE_SHRINK; f < PRIO_SOURCE_TEST_SILENT; f++)
+		if ((s == PRIO_SOURCE_TEST_SILENT || f > s) &&
+		    source_available(b, f))
+			return f;
+	return PRIO_NR_SOURCES;
 }
 
 /*
@@ -94,9 +114,18 @@ static int probe_source(struct prio_kernel *k, char *err, size_t errlen)
 				 "nr_pages, gfp_mask, reclaim_options, ...) in its "
 				 "BTF, so memcg-prio cannot tell which limit a "
 				 "reclaim works for: %s", k->release, SEE_KERNEL);
+	k->shrink_gen = prio_btf_func_param(b, "try_to_shrink_lruvec",
+					    "sc") == 1;
 	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
-		if (source_available(b, s)) {
+		/* Shrink: a fallback only (one program pair is all the
+		 * pages watch holds). */
+		if (s != PRIO_SOURCE_SHRINK && source_available(b, s)) {
 			k->source = s;
+			k->fallback = fallback_of(b, s);
+			k->global_ends = prio_btf_has_typedef(b,
+					"btf_trace_mm_vmscan_direct_reclaim_end") &&
+					 prio_btf_has_typedef(b,
+					"btf_trace_mm_vmscan_balance_pgdat_end");
 			return 0;
 		}
 	}
@@ -115,12 +144,17 @@ int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
 
 	if (!want || !*want)
 		return 0;
+	if (strcmp(want, sources[PRIO_SOURCE_SHRINK].name) == 0)
+		return prio_fail(err, errlen, -EOPNOTSUPP, "%s=%s: it is only "
+				 "ever the fallback", PRIO_SOURCE_ENV, want);
 	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
 		if (strcmp(want, sources[s].name))
 			continue;
 		known = true;
-		if (source_available(k->vmlinux, s)) {
+		if (source_available(k->vmlinux, s == PRIO_SOURCE_TEST_SILENT ?
+				     PRIO_SOURCE_VMPRESSURE : s)) {
 			k->source = s;
+			k->fallback = fallback_of(k->vmlinux, s);
 			return 0;
 		}
 	}

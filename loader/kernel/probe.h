@@ -20,7 +20,9 @@ struct prio_attach_abi;
 /*
  * Environment variable naming the pages source to use instead of the best
  * one the kernel offers ("vmpressure", "lruvec-stat", "vm-events"): for
- * tests of the fallbacks.
+ * tests of the fallbacks.  Also "test-silent", a vmpressure() fentry that
+ * drops every report, for the tests of the silent-source switch; nothing
+ * else selects it.
  */
 #define PRIO_SOURCE_ENV		"MEMCG_PRIO_SOURCE"
 
@@ -28,6 +30,13 @@ struct prio_kernel {
 	char release[65];		/* uname -r */
 	struct btf *vmlinux;		/* owned */
 	enum prio_source source;
+	/* What takes over if source is found silent; PRIO_NR_SOURCES: none. */
+	enum prio_source fallback;
+	/* tp_btf mm_vmscan_direct_reclaim_end and _balance_pgdat_end: the
+	 * ends of global reclaim, for the silence check. */
+	bool global_ends;
+	/* try_to_shrink_lruvec() (MGLRU) for the shrink fallback. */
+	bool shrink_gen;
 	/* memcg_bpf_ops and a way to attach it to a cgroup; NULL on a
 	 * kernel without them (then no_hook says what is missing). */
 	const struct prio_attach_abi *abi;
@@ -46,8 +55,8 @@ void prio_kernel_free(struct prio_kernel *k);
 
 /*
  * Use the source named by $MEMCG_PRIO_SOURCE, if set, instead of the one
- * probed.  0, or -EOPNOTSUPP with a message if there is no such source or
- * the kernel does not offer it.
+ * probed (and its fallback).  0, or -EOPNOTSUPP with a message if there
+ * is no such source or the kernel does not offer it.
  */
 int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
 				size_t errlen);

@@ -45,6 +45,7 @@ static void fill_rodata(struct prio_session *s, bool dry_run)
 	struct prio_bpf__rodata *ro = s->skel->rodata;
 
 	ro->prio_source = s->kernel->source;
+	ro->prio_fallback = s->kernel->fallback;
 	ro->prio_backend = s->backend;
 	for (uint32_t i = 0; i < s->plan->n_groups; i++) {
 		struct prio_group_cfg *g = &ro->prio_groups[i];
@@ -58,38 +59,66 @@ static void fill_rodata(struct prio_session *s, bool dry_run)
 	ro->dry_run = dry_run;
 }
 
-/* The program of each watch, for the running kernel's source. */
-static struct bpf_program *watch_prog(const struct prio_session *s,
-				      enum prio_watch w)
+/* The program of a pages source; NULL for PRIO_NR_SOURCES (none). */
+static struct bpf_program *source_prog(const struct prio_session *s,
+				       uint32_t source)
 {
-	struct bpf_program *pages[PRIO_NR_SOURCES] = {
+	struct bpf_program *pages[PRIO_NR_SOURCES + 1] = {
 		[PRIO_SOURCE_VMPRESSURE] = s->skel->progs.prio_vmpressure,
 		[PRIO_SOURCE_VMPRESSURE_NOORDER] =
 			s->skel->progs.prio_vmpressure_noorder,
+		[PRIO_SOURCE_SHRINK] = s->skel->progs.prio_shrink_enter,
 		[PRIO_SOURCE_LRUVEC] = s->skel->progs.prio_lruvec_state,
 		[PRIO_SOURCE_EVENTS] = s->skel->progs.prio_memcg_events,
+		[PRIO_SOURCE_TEST_SILENT] = s->skel->progs.prio_test_silent,
 	};
+
+	return pages[source < PRIO_NR_SOURCES ? source : PRIO_NR_SOURCES];
+}
+
+/* The program of each watch for the running kernel, NULL if none. */
+static struct bpf_program *watch_prog(const struct prio_session *s,
+				      enum prio_watch w)
+{
+	bool ends = s->kernel->global_ends;
+	bool shrink = s->kernel->fallback == PRIO_SOURCE_SHRINK;
+	bool gen = shrink && s->kernel->shrink_gen;
 
 	switch (w) {
 	case PRIO_WATCH_ENTER:
 		return s->skel->progs.prio_reclaim_enter;
 	case PRIO_WATCH_EXIT:
 		return s->skel->progs.prio_reclaim_exit;
+	case PRIO_WATCH_PAGES:
+		return source_prog(s, s->kernel->source);
+	case PRIO_WATCH_FALLBACK:
+		return source_prog(s, s->kernel->fallback);
+	case PRIO_WATCH_FALLBACK_EXIT:
+		return shrink ? s->skel->progs.prio_shrink_exit : NULL;
+	case PRIO_WATCH_FALLBACK_GEN:
+		return gen ? s->skel->progs.prio_shrink_gen_enter : NULL;
+	case PRIO_WATCH_FALLBACK_GEN_EXIT:
+		return gen ? s->skel->progs.prio_shrink_gen_exit : NULL;
+	case PRIO_WATCH_DIRECT_END:
+		return ends ? s->skel->progs.prio_direct_end : NULL;
 	default:
-		return pages[s->kernel->source];
+		return ends ? s->skel->progs.prio_kswapd_end : NULL;
 	}
 }
 
-/* Load only the pages program the running kernel feeds. */
+/* Load only the watching programs the running kernel feeds. */
 static void choose_programs(struct prio_session *s)
 {
-	struct bpf_program *chosen = watch_prog(s, PRIO_WATCH_PAGES);
-
-	bpf_program__set_autoload(s->skel->progs.prio_vmpressure, false);
-	bpf_program__set_autoload(s->skel->progs.prio_vmpressure_noorder, false);
-	bpf_program__set_autoload(s->skel->progs.prio_lruvec_state, false);
-	bpf_program__set_autoload(s->skel->progs.prio_memcg_events, false);
-	bpf_program__set_autoload(chosen, true);
+	for (uint32_t src = 0; src < PRIO_NR_SOURCES; src++)
+		bpf_program__set_autoload(source_prog(s, src), false);
+	bpf_program__set_autoload(s->skel->progs.prio_shrink_exit, false);
+	bpf_program__set_autoload(s->skel->progs.prio_shrink_gen_enter, false);
+	bpf_program__set_autoload(s->skel->progs.prio_shrink_gen_exit, false);
+	bpf_program__set_autoload(s->skel->progs.prio_direct_end, false);
+	bpf_program__set_autoload(s->skel->progs.prio_kswapd_end, false);
+	for (int w = 0; w < PRIO_NR_WATCH; w++)
+		if (watch_prog(s, w))
+			bpf_program__set_autoload(watch_prog(s, w), true);
 	if (s->backend == PRIO_BACKEND_HOOK)
 		return;
 	/* No struct_ops: the kernel may not even know the type. */
@@ -101,6 +130,13 @@ static void choose_programs(struct prio_session *s)
 
 static int fill_maps(struct prio_session *s, char *err, size_t errlen)
 {
+	struct prio_source_state ss = { .active = s->kernel->source };
+	uint32_t zero = 0;
+
+	if (bpf_map__update_elem(s->skel->maps.source_state, &zero,
+				 sizeof(zero), &ss, sizeof(ss), BPF_ANY) < 0)
+		return prio_fail(err, errlen, -errno, "cannot fill map "
+				 "source_state: %s", strerror(errno));
 	for (uint32_t i = 0; i < s->plan->n_groups; i++) {
 		uint64_t id = s->plan->groups[i].cgroup_id;
 
@@ -177,6 +213,8 @@ int prio_session_attach_watch(struct prio_session *s, char *err, size_t errlen)
 	for (int w = 0; w < PRIO_NR_WATCH; w++) {
 		struct bpf_program *prog = watch_prog(s, w);
 
+		if (!prog)
+			continue;
 		s->watch_links[w] = bpf_program__attach(prog);
 		if (!s->watch_links[w])
 			return prio_fail(err, errlen, -errno, "cannot attach "
@@ -184,6 +222,11 @@ int prio_session_attach_watch(struct prio_session *s, char *err, size_t errlen)
 					 bpf_program__name(prog),
 					 w == PRIO_WATCH_PAGES ?
 					 prio_source_hook(s->kernel->source) :
+					 w >= PRIO_WATCH_FALLBACK &&
+					 w <= PRIO_WATCH_FALLBACK_GEN_EXIT ?
+					 prio_source_hook(s->kernel->fallback) :
+					 w >= PRIO_WATCH_DIRECT_END ?
+					 "the end of global reclaim" :
 					 "try_to_free_mem_cgroup_pages()",
 					 strerror(errno));
 	}
@@ -257,6 +300,7 @@ int prio_session_pin_maps(struct prio_session *s, const char *dir, char *err,
 		{ PRIO_PIN_STATE, s->skel->maps.group_state },
 		{ PRIO_PIN_STATS, s->skel->maps.group_stats },
 		{ PRIO_PIN_GSTATS, s->skel->maps.global_stats },
+		{ PRIO_PIN_SOURCE, s->skel->maps.source_state },
 	};
 	int r = 0;
 

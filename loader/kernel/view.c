@@ -52,6 +52,9 @@ const char *const prio_gstat_names[PRIO_NR_GSTATS] = {
 	[PRIO_GSTAT_MEMCG_RECLAIMS] = "memcg_reclaims",
 	[PRIO_GSTAT_PROACTIVE] = "ignored_proactive",
 	[PRIO_GSTAT_NO_CONTEXT] = "reclaims_without_context",
+	[PRIO_GSTAT_UNHEARD] = "reclaims_unheard",
+	[PRIO_GSTAT_SOURCE_SWITCHES] = "source_switches",
+	[PRIO_GSTAT_INACTIVE_REPORTS] = "reports_of_inactive_source",
 };
 
 static void view_init(struct prio_view *v, bool own)
@@ -59,6 +62,7 @@ static void view_init(struct prio_view *v, bool own)
 	memset(v, 0, sizeof(*v));
 	v->own_fds = own;
 	v->rodata_fd = v->state_fd = v->stats_fd = v->gstats_fd = -1;
+	v->source_fd = -1;
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
 		v->watch_fd[w] = -1;
 	for (int i = 0; i < PRIO_MAX_GROUPS; i++)
@@ -104,6 +108,7 @@ static int read_rodata(struct prio_view *v, int fd, const char *pin_path,
 		v->n_groups = ro->prio_nr_groups;
 		v->dry_run = ro->dry_run;
 		v->source = ro->prio_source;
+		v->fallback = ro->prio_fallback;
 		v->backend = ro->prio_backend;
 		memcpy(v->groups, ro->prio_groups, sizeof(v->groups));
 	}
@@ -172,6 +177,8 @@ int prio_view_open_pins(struct prio_view *v, const char *pin_path, char *err,
 		return r;
 	}
 	open_links(v, pin_path);
+	r = prio_pin_open(pin_path, PRIO_PIN_SOURCE);
+	v->source_fd = r < 0 ? -1 : r;
 	return 0;
 }
 
@@ -185,6 +192,7 @@ int prio_view_from_session(struct prio_view *v, const struct prio_session *s,
 	v->state_fd = bpf_map__fd(skel->maps.group_state);
 	v->stats_fd = bpf_map__fd(skel->maps.group_stats);
 	v->gstats_fd = bpf_map__fd(skel->maps.global_stats);
+	v->source_fd = bpf_map__fd(skel->maps.source_state);
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
 		v->watch_fd[w] = s->watch_links[w] ?
 				 bpf_link__fd(s->watch_links[w]) : -1;
@@ -196,9 +204,7 @@ int prio_view_from_session(struct prio_view *v, const struct prio_session *s,
 void prio_view_close(struct prio_view *v)
 {
 	int *fds[] = { &v->rodata_fd, &v->state_fd, &v->stats_fd,
-		       &v->gstats_fd, &v->watch_fd[PRIO_WATCH_ENTER],
-		       &v->watch_fd[PRIO_WATCH_EXIT],
-		       &v->watch_fd[PRIO_WATCH_PAGES] };
+		       &v->gstats_fd, &v->source_fd };
 
 	if (!v->own_fds)
 		return;
@@ -206,6 +212,11 @@ void prio_view_close(struct prio_view *v)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
+	}
+	for (int w = 0; w < PRIO_NR_WATCH; w++) {
+		if (v->watch_fd[w] >= 0)
+			close(v->watch_fd[w]);
+		v->watch_fd[w] = -1;
 	}
 	for (int i = 0; i < PRIO_MAX_GROUPS; i++) {
 		if (v->link_fd[i] >= 0)
@@ -323,7 +334,11 @@ int prio_view_read(const struct prio_view *v, const struct prio_attach_abi *abi,
 			       g->state.throttled_by < v->n_groups;
 	}
 	st->source = v->source;
+	st->fallback = v->fallback;
 	st->backend = v->backend;
+	st->source_known = v->source_fd >= 0 &&
+		bpf_map_lookup_elem(v->source_fd, &(uint32_t){ 0 },
+				    &st->source_state) == 0;
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
 		st->watch_link_id[w] = link_id(v->watch_fd[w]);
 	return read_counters(v, st);

@@ -20,11 +20,13 @@ struct prio_session;
 struct prio_view {
 	bool own_fds;			/* close them with the view */
 	int rodata_fd, state_fd, stats_fd, gstats_fd;
+	int source_fd;			/* -1: pins of a version without it */
 	int watch_fd[PRIO_NR_WATCH];	/* enum prio_watch, -1 if none */
 	int link_fd[PRIO_MAX_GROUPS];	/* by group index, -1 if none */
 	uint32_t n_groups;
 	bool dry_run;
 	uint32_t source;		/* enum prio_source */
+	uint32_t fallback;		/* enum prio_source */
 	uint32_t backend;		/* enum prio_backend */
 	struct prio_group_cfg groups[PRIO_MAX_GROUPS];
 };
@@ -72,6 +74,12 @@ struct prio_group_status {
 	/* ... and from the memory.low state file (lowctl.c) */
 	bool low_raised;
 	uint64_t low_original, low_written;
+	/* OOM (oomctl.c): memory.events oom, oom_kill, oom_group_kill, and
+	 * from its state file the band and the processes kept in it */
+	bool oom_known, oom_banded;
+	uint64_t oom_events[3];
+	int oom_band;
+	uint32_t oom_adjusted;
 };
 
 struct prio_status {
@@ -80,9 +88,20 @@ struct prio_status {
 	uint32_t n_groups;
 	struct prio_group_status groups[PRIO_MAX_GROUPS];
 	uint64_t gstats[PRIO_NR_GSTATS];
-	uint32_t source;		/* enum prio_source */
+	uint32_t source;		/* enum prio_source, configured */
 	uint32_t backend;		/* enum prio_backend */
 	uint32_t watch_link_id[PRIO_NR_WATCH];	/* 0 if none */
+	/*
+	 * The silence check of the configured source (policy/prio.bpf.c):
+	 * the source that takes over (PRIO_NR_SOURCES: none), and the state:
+	 * which source counts, the current run of silent reclaims, when the
+	 * source was found silent and when the fallback took over
+	 * (CLOCK_MONOTONIC ns, 0: never).  source_known is false for pins
+	 * made by a memcg-prio without the check.
+	 */
+	uint32_t fallback;
+	bool source_known;
+	struct prio_source_state source_state;
 	long owner_pid;			/* mode memory.high: --foreground's pid */
 	bool owner_alive;
 };

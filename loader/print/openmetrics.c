@@ -338,6 +338,33 @@ static void throttle_domain(const struct prio_status *st, const struct om_out *o
 	}
 }
 
+/* OOM kills and OOMs per group, from its memory.events (the kernel's
+ * counts since the cgroup was made, subtree included). */
+static void oom_counters(const struct prio_status *st, const struct om_out *o)
+{
+	static const struct { const char *name, *help; int e; } rows[] = {
+		{ "group_oom_kills", "Tasks of the group killed by an OOM "
+		  "killer (memory.events oom_kill).", 1 },
+		{ "group_oom_group_kills", "OOM kills of the group as a whole "
+		  "(memory.events oom_group_kill).", 2 },
+		{ "group_ooms", "OOMs at the limits of the group's cgroup or "
+		  "below (memory.events oom).", 0 },
+	};
+	FILE *out = o->f;
+
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		header(rows[r].name, OM_COUNTER, rows[r].help, o);
+		for (uint32_t i = 0; i < st->n_groups; i++) {
+			const struct prio_group_status *g = &st->groups[i];
+
+			if (!g->oom_known)
+				continue;
+			sample(rows[r].name, true, g, NULL, NULL, o);
+			fprintf(out, "%" PRIu64 "\n", g->oom_events[rows[r].e]);
+		}
+	}
+}
+
 static void attached(bool yes, const struct om_out *o)
 {
 	FILE *out = o->f;
@@ -382,6 +409,7 @@ static void print_all(const struct prio_status *st, long page_bytes,
 	domain_gauge(st, "domain_severity", "Severity of the group's last "
 		     "window in this domain.", true, o);
 	throttle_domain(st, o);
+	oom_counters(st, o);
 	global_counter_rows(st, o);
 	if (o->openmetrics)
 		fputs("# EOF\n", out);

@@ -198,10 +198,41 @@ static void throttle_domain(const struct prio_status *st,
 static void text_watch_links(const struct prio_status *st, FILE *out)
 {
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
-		if (st->watch_link_id[w])
+		if (w > PRIO_WATCH_PAGES && !st->watch_link_id[w])
+			continue;	/* optional */
+		else if (st->watch_link_id[w])
 			fprintf(out, " %u", st->watch_link_id[w]);
 		else
 			fputs(" missing (pin removed?)", out);
+}
+
+/* Which source counts, and the silence of the configured one. */
+static void text_source(const struct prio_status *st, FILE *out)
+{
+	const struct prio_source_state *ss = &st->source_state;
+	uint64_t now = st->now_ns;
+
+	if (!st->source_known)
+		return;
+	fprintf(out, "pages source: %s in use", prio_source_name(ss->active));
+	if (ss->switched_ns)
+		fprintf(out, " since %" PRIu64 " ms ago (%s)",
+			ms(ago_ns(now, ss->switched_ns)),
+			prio_source_hook(ss->active));
+	if (ss->found_silent_ns)
+		fprintf(out, "; %s found silent %" PRIu64 " ms ago: %" PRIu64
+			" reclaims, %" PRIu64 " pages, without a report from it "
+			"since %" PRIu64 " ms ago%s\n", prio_source_name(st->source),
+			ms(ago_ns(now, ss->found_silent_ns)),
+			(uint64_t)ss->unheard_reclaims,
+			(uint64_t)ss->unheard_pages,
+			ms(ago_ns(now, ss->silent_since_ns)),
+			ss->switched_ns ? "" : "; no fallback: nothing counts");
+	else if (st->fallback < PRIO_NR_SOURCES)
+		fprintf(out, "; %s takes over if it falls silent (not so far)\n",
+			prio_source_name(st->fallback));
+	else
+		fputs("; no fallback if it falls silent\n", out);
 }
 
 /* The global counters: " name N," for text, "\"name\":N," for JSON. */
@@ -210,6 +241,21 @@ static void print_gstats(const struct prio_status *st, bool json, FILE *out)
 	for (uint32_t k = 0; k < PRIO_NR_GSTATS; k++)
 		fprintf(out, json ? "%s\"%s\":%" PRIu64 : "%s %s %" PRIu64,
 			k ? "," : "", prio_gstat_names[k], st->gstats[k]);
+}
+
+/* OOM kills counted by the kernel (memory.events), and the band. */
+static void text_oom(const struct prio_group_status *g, FILE *out)
+{
+	if (!g->oom_known)
+		return;
+	fprintf(out, "  oom:        %" PRIu64 " OOM kills (%" PRIu64 " as a "
+		"group), %" PRIu64 " OOMs at its limits (memory.events)",
+		g->oom_events[1], g->oom_events[2], g->oom_events[0]);
+	if (g->oom_banded)
+		fprintf(out, "; oom_score_adj band %d, %u processes moved to "
+			"it by memcg-prio --foreground", g->oom_band,
+			g->oom_adjusted);
+	fputc('\n', out);
 }
 
 void prio_status_print_text(const struct prio_status *st, const char *where,
@@ -233,6 +279,7 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 	else
 		text_watch_links(st, out);
 	fputc('\n', out);
+	text_source(st, out);
 	for (uint32_t i = 0; i < st->n_groups; i++) {
 		const struct prio_group_status *g = &st->groups[i];
 
@@ -248,6 +295,7 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 		fputs("  pressure:   ", out);
 		text_pressure(st, i, out);
 		text_throttle(st, g, out);
+		text_oom(g, out);
 	}
 	fputs("counters:", out);
 	print_gstats(st, false, out);
@@ -377,6 +425,19 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 	else
 		fputs("null", out);
 	json_relief(st, g, out);
+	fputs(",\"oom\":", out);
+	if (g->oom_known) {
+		fprintf(out, "{\"ooms\":%" PRIu64 ",\"oom_kills\":%" PRIu64
+			",\"oom_group_kills\":%" PRIu64 ",\"band\":",
+			g->oom_events[0], g->oom_events[1], g->oom_events[2]);
+		if (g->oom_banded)
+			fprintf(out, "%d,\"adjusted\":%u}", g->oom_band,
+				g->oom_adjusted);
+		else
+			fputs("null,\"adjusted\":0}", out);
+	} else {
+		fputs("null", out);
+	}
 	fputs(",\"throttled\":", out);
 	if (g->state.last_throttled_ns) {
 		throttle_domain(st, g, name, sizeof(name));
@@ -399,6 +460,45 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 	fputs("}}", out);
 }
 
+/* ms since t as a JSON number, null for 0 (never). */
+static void json_ago(const struct prio_status *st, uint64_t t, FILE *out)
+{
+	if (t)
+		fprintf(out, "%" PRIu64, ms(ago_ns(st->now_ns, t)));
+	else
+		fputs("null", out);
+}
+
+/* "active", "fallback" and "silence" of the source object. */
+static void json_source(const struct prio_status *st, FILE *out)
+{
+	const struct prio_source_state *ss = &st->source_state;
+
+	fputs(",\"active\":", out);
+	json_str(prio_source_name(st->source_known ? ss->active : st->source),
+		 out);
+	fputs(",\"fallback\":", out);
+	if (st->source_known && st->fallback < PRIO_NR_SOURCES)
+		json_str(prio_source_name(st->fallback), out);
+	else
+		fputs("null", out);
+	if (!st->source_known) {
+		fputs(",\"silence\":null", out);
+		return;
+	}
+	fprintf(out, ",\"silence\":{\"found\":%s,\"found_ms_ago\":",
+		ss->found_silent_ns ? "true" : "false");
+	json_ago(st, ss->found_silent_ns, out);
+	fprintf(out, ",\"switched\":%s,\"switched_ms_ago\":",
+		ss->switched_ns ? "true" : "false");
+	json_ago(st, ss->switched_ns, out);
+	fprintf(out, ",\"unheard_reclaims\":%" PRIu64 ",\"unheard_pages\":%"
+		PRIu64 ",\"unheard_since_ms_ago\":", (uint64_t)ss->unheard_reclaims,
+		(uint64_t)ss->unheard_pages);
+	json_ago(st, ss->silent_since_ns, out);
+	fputc('}', out);
+}
+
 void prio_status_print_json(const struct prio_status *st, const char *where,
 			    FILE *out)
 {
@@ -417,7 +517,9 @@ void prio_status_print_json(const struct prio_status *st, const char *where,
 	fputs(",\"link_ids\":[", out);
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
 		fprintf(out, "%s%u", w ? "," : "", st->watch_link_id[w]);
-	fputs("]},\"groups\":[", out);
+	fputc(']', out);
+	json_source(st, out);
+	fputs("},\"groups\":[", out);
 	for (uint32_t i = 0; i < st->n_groups; i++) {
 		if (i)
 			fputc(',', out);
@@ -473,6 +575,13 @@ void prio_status_print_changes(const struct prio_status *old,
 	uint64_t since = old->now_ns, now = new->now_ns;
 	char name[PRIO_CGROUP_PATH_LEN + 64];
 
+	if (!old->source_state.switched_ns && new->source_state.switched_ns) {
+		prio_status_stamp(when(new->source_state.switched_ns, since, now),
+				  out);
+		fprintf(out, "pages source %s found silent: %s takes over\n",
+			prio_source_name(new->source),
+			prio_source_name(new->source_state.active));
+	}
 	for (uint32_t i = 0; i < new->n_groups; i++) {
 		const struct prio_group_status *o = &old->groups[i];
 		const struct prio_group_status *n = &new->groups[i];

@@ -90,14 +90,18 @@ mkcg() {
 # stderr, nothing to stdout), so take a value as "v=$(cg_key ...) || exit 1",
 # or through the helpers below, which do.
 cg_key() {
-	local file=$1 key=$2 k v
+	local file=$1 key=$2 k v text
 	[[ -r $file ]] || fail "cannot read $file"
+	# In one read(): bash's read builtin takes a seq_file such as
+	# memory.stat in pieces, and a line can go missing between two of
+	# them while the numbers change ("no key 'pgfault'", once).
+	text=$(cat "$file") || fail "cannot read $file"
 	while read -r k v; do
 		[[ $k == "$key" ]] || continue
 		[[ $v =~ ^[0-9]+$ ]] || fail "$file: $key is '$v', not a number"
 		echo "$v"
 		return 0
-	done <"$file"
+	done <<<"$text"
 	fail "$file has no key '$key'"
 }
 
@@ -235,4 +239,14 @@ write_config() {
 		[[ -z ${2:-} ]] || echo "$2"
 		cat
 	} >"$1"
+}
+
+# The number of links a policy watches reclaim with on this kernel (see
+# WATCH in selftests/e2e/run): 6, one more with shrink_lruvec() (the
+# shrink fallback's exit), two more with try_to_shrink_lruvec() (MGLRU).
+watching_links() {
+	local n=6
+	grep -q ' shrink_lruvec$' /proc/kallsyms && n=$((n + 1))
+	grep -q ' try_to_shrink_lruvec$' /proc/kallsyms && n=$((n + 2))
+	echo "$n"
 }

@@ -31,9 +31,11 @@ void kt_register(const struct kt_test *test)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: memcg-bpf-test [-l] [-v] [-r CGROUP_ROOT] [-t NAME]...\n"
+		"Usage: memcg-bpf-test [-l] [-v] [-r CGROUP_ROOT] [-t NAME]... [-x NAME]...\n"
 		"Kernel-level tests of the memcg_bpf_ops struct_ops.\n\n"
 		"  -t NAME   run only tests whose name contains NAME (repeatable)\n"
+		"  -x NAME   leave out the test named exactly NAME (repeatable; how\n"
+		"            selftests/run resumes after a VM died of the emulator)\n"
 		"  -l        list the tests and exit\n"
 		"  -r DIR    cgroup v2 mount (default /sys/fs/cgroup)\n"
 		"  -v        verbose\n"
@@ -71,6 +73,14 @@ static int selected(const char *name, char **filters, int nr_filters)
 	return 0;
 }
 
+static int excluded(const char *name, char **names, int nr_names)
+{
+	for (int i = 0; i < nr_names; i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	const struct kt_test *const *ta = a, *const *tb = b;
@@ -80,15 +90,19 @@ static int by_name(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	char *filters[KT_MAX_TESTS];
-	int nr_filters = 0, list = 0, c;
+	char *filters[KT_MAX_TESTS], *excludes[KT_MAX_TESTS];
+	int nr_filters = 0, nr_excludes = 0, list = 0, c;
 	int passed = 0, failed = 0, skipped = 0;
 
-	while ((c = getopt(argc, argv, "t:lr:vh")) != -1) {
+	while ((c = getopt(argc, argv, "t:x:lr:vh")) != -1) {
 		switch (c) {
 		case 't':
 			if (nr_filters < KT_MAX_TESTS)
 				filters[nr_filters++] = optarg;
+			break;
+		case 'x':
+			if (nr_excludes < KT_MAX_TESTS)
+				excludes[nr_excludes++] = optarg;
 			break;
 		case 'l':
 			list = 1;
@@ -115,7 +129,8 @@ int main(int argc, char **argv)
 		long long dying;
 		enum kt_result r;
 
-		if (!selected(t->name, filters, nr_filters))
+		if (!selected(t->name, filters, nr_filters) ||
+		    excluded(t->name, excludes, nr_excludes))
 			continue;
 		if (list) {
 			printf("%-28s %s\n", t->name, t->description);

@@ -233,6 +233,7 @@ static void test_good_full_fields(void **state)
 	assert_string_equal(c.pin_path, "/sys/fs/bpf/prio-test");
 	assert_true(c.create_cgroups);
 	assert_int_equal(c.mode, PRIO_MODE_MEMORY_HIGH);
+	assert_int_equal(c.oom, PRIO_OOM_KERNEL);
 	assert_int_equal(c.n_groups, 3);
 
 	g = &c.groups[0];
@@ -252,6 +253,9 @@ static void test_good_full_fields(void **state)
 	assert_int_equal(g->throttle_max_share, 1);
 	assert_int_equal(g->throttle_window_ms, 100);
 	assert_int_equal(g->relief_ms, 100);
+	assert_false(g->oom_kill);
+	assert_int_equal(g->oom_group, PRIO_OOM_GROUP_YES);
+	assert_int_equal(g->oomd_preference, PRIO_OOMD_AVOID);
 
 	g = &c.groups[1];
 	assert_string_equal(g->name, "Batch_2");
@@ -269,6 +273,9 @@ static void test_good_full_fields(void **state)
 	assert_int_equal(g->throttle_max_share, 100);
 	assert_int_equal(g->throttle_window_ms, 3600000);
 	assert_int_equal(g->relief_ms, 3600000);
+	assert_true(g->oom_kill);
+	assert_int_equal(g->oom_group, PRIO_OOM_GROUP_NO);
+	assert_int_equal(g->oomd_preference, PRIO_OOMD_OMIT);
 
 	g = &c.groups[2];
 	assert_string_equal(g->name, "everything");
@@ -276,6 +283,11 @@ static void test_good_full_fields(void **state)
 	assert_int_equal(g->priority, 50);
 	assert_int_equal(g->throttle_max_ms, 30000);
 	assert_int_equal(g->relief_ms, 5000);
+	/* The OOM keys' defaults: killable, memory.oom.group untouched, no
+	 * xattr. */
+	assert_true(g->oom_kill);
+	assert_int_equal(g->oom_group, PRIO_OOM_GROUP_AUTO);
+	assert_int_equal(g->oomd_preference, PRIO_OOMD_NONE);
 }
 
 /* good-syntax.ini: comments, case, ':' and the other corners of the

@@ -75,6 +75,11 @@ static struct prio_status *snapshot(enum prio_backend backend)
 	l->state.throttled_cause = PRIO_CAUSE_MAX;
 	l->stats[PRIO_STAT_THROTTLED] = 5;
 	l->stats[PRIO_STAT_BOUND_SHARE] = 2;
+	/* OOM: low lost 3 tasks, 1 as a group; high's memory.events unread. */
+	l->oom_known = true;
+	l->oom_events[0] = 0;
+	l->oom_events[1] = 3;
+	l->oom_events[2] = 1;
 	snprintf(st->groups[2].cfg.name, sizeof(st->groups[2].cfg.name), "q\"b\\");
 	snprintf(st->groups[2].cfg.path, sizeof(st->groups[2].cfg.path),
 		 "/sys/fs/cgroup/q");
@@ -195,6 +200,10 @@ static void test_values(void **state)
 		"memcg_prio_group_throttle_domain{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\",domain=\"/sys/fs/cgroup/t\",cause=\"memory.max\"} 1\n",
 		"memcg_prio_group_pressed{group=\"q\\\"b\\\\\",cgroup=\"/sys/fs/cgroup/q\"} 0\n",
 		"memcg_prio_reclaim_reports_total 42\n",
+		"# TYPE memcg_prio_group_oom_kills_total counter\n",
+		"memcg_prio_group_oom_kills_total{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\"} 3\n",
+		"memcg_prio_group_oom_group_kills_total{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\"} 1\n",
+		"memcg_prio_group_ooms_total{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\"} 0\n",
 		"memcg_prio_attached 1\n",
 	};
 

@@ -33,6 +33,19 @@ static void add_func(struct btf *b, int int_id, const char *name,
 	assert_true(btf__add_func(b, name, BTF_FUNC_GLOBAL, proto) > 0);
 }
 
+static struct btf *kernel_btf(int vmpressure, bool lruvec);
+
+/* kernel_btf() with shrink_lruvec(lruvec, sc) and mem_cgroup_per_node. */
+static struct btf *shrink_btf(int vmpressure, bool lruvec)
+{
+	static const char *const shrink[] = { "lruvec", "sc" };
+	struct btf *b = kernel_btf(vmpressure, lruvec);
+
+	add_func(b, 1, "shrink_lruvec", shrink, 2);
+	assert_true(btf__add_struct(b, "mem_cgroup_per_node", 8) > 0);
+	return b;
+}
+
 /*
  * A kernel's BTF: try_to_free_mem_cgroup_pages() always; vmpressure() in
  * the 7.2 shape (with_order), the older one, or none (vmpressure < 0); the
@@ -139,6 +152,69 @@ static void test_env_refuses(void **state)
 	btf__free(v);
 }
 
+/* The test-only silent source: by name only, with lruvec-stat behind it. */
+static void test_env_test_silent(void **state)
+{
+	struct btf *b = kernel_btf(6, true), *v = kernel_btf(6, false);
+	struct prio_kernel k = { .vmlinux = b, .source = PRIO_NR_SOURCES };
+
+	(void)state;
+	setenv(PRIO_SOURCE_ENV, "test-silent", 1);
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.source, PRIO_SOURCE_TEST_SILENT);
+	assert_int_equal(k.fallback, PRIO_SOURCE_LRUVEC);
+	setenv(PRIO_SOURCE_ENV, "vmpressure", 1);
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.fallback, PRIO_SOURCE_LRUVEC);
+	/* Without the tracepoint: no fallback. */
+	k = (struct prio_kernel){ .vmlinux = v, .source = PRIO_NR_SOURCES };
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.source, PRIO_SOURCE_VMPRESSURE);
+	assert_int_equal(k.fallback, PRIO_NR_SOURCES);
+	/* lruvec-stat has none after it here either. */
+	k = (struct prio_kernel){ .vmlinux = b, .source = PRIO_NR_SOURCES };
+	setenv(PRIO_SOURCE_ENV, "lruvec-stat", 1);
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.fallback, PRIO_NR_SOURCES);
+	unsetenv(PRIO_SOURCE_ENV);
+	assert_string_equal(prio_source_name(PRIO_SOURCE_TEST_SILENT),
+			    "test-silent");
+	btf__free(b);
+	btf__free(v);
+}
+
+/* The shrink probes: the fallback before the tracepoint, never the source
+ * in use, not even by name. */
+static void test_shrink_fallback(void **state)
+{
+	struct btf *b = shrink_btf(6, true), *n = shrink_btf(-1, true);
+	struct prio_kernel k = { .vmlinux = b, .source = PRIO_NR_SOURCES };
+	uint32_t s;
+
+	(void)state;
+	setenv(PRIO_SOURCE_ENV, "vmpressure", 1);
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.source, PRIO_SOURCE_VMPRESSURE);
+	assert_int_equal(k.fallback, PRIO_SOURCE_SHRINK);
+	setenv(PRIO_SOURCE_ENV, "test-silent", 1);
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.fallback, PRIO_SOURCE_SHRINK);
+	/* After the tracepoint source, none: shrink comes before it. */
+	setenv(PRIO_SOURCE_ENV, "lruvec-stat", 1);
+	assert_int_equal(prio_kernel_source_from_env(&k, err, sizeof(err)), 0);
+	assert_int_equal(k.fallback, PRIO_NR_SOURCES);
+	assert_int_equal(from_env(b, "shrink", &s), -EOPNOTSUPP);
+	assert_string_equal(err, "MEMCG_PRIO_SOURCE=shrink: it is only ever "
+			    "the fallback");
+	/* Without vmpressure(): the tracepoint is the source, not shrink. */
+	assert_int_equal(from_env(n, "lruvec-stat", &s), 0);
+	assert_int_equal(s, PRIO_SOURCE_LRUVEC);
+	unsetenv(PRIO_SOURCE_ENV);
+	assert_string_equal(prio_source_name(PRIO_SOURCE_SHRINK), "shrink");
+	btf__free(b);
+	btf__free(n);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -155,6 +231,8 @@ int main(void)
 		cmocka_unit_test(test_func_param),
 		cmocka_unit_test(test_env_picks_a_shape),
 		cmocka_unit_test(test_env_refuses),
+		cmocka_unit_test(test_env_test_silent),
+		cmocka_unit_test(test_shrink_fallback),
 		cmocka_unit_test(test_names),
 	};
 

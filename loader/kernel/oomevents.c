@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The OOM kills memcg-prio sees (oomctl.h): each group's memory.events,
+ * the line --foreground prints per kill, and --status's counters.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/cgfile.h"
+#include "kernel/oomctl.h"
+#include "kernel/view.h"
+#include "print/status.h"
+
+static const char *const event_keys[3] = { "oom", "oom_kill", "oom_group_kill" };
+
+int prio_oom_events_read(const char *path, uint64_t v[3])
+{
+	int r = 0, q;
+
+	for (int e = 0; e < 3; e++) {
+		q = prio_cg_read_key(path, "memory.events", event_keys[e], &v[e]);
+		if (q < 0)
+			r = q;
+	}
+	return r;
+}
+
+/* The nearest cgroup from group i's up whose memory.events oom rose. */
+static const char *oom_domain(struct prio_oomctl_group *g)
+{
+	const char *d = NULL;
+
+	for (uint32_t a = 0; a < g->n_ancestors; a++) {
+		uint64_t v = 0;
+
+		if (prio_cg_read_key(g->ancestors[a], "memory.events", "oom",
+				     &v) < 0)
+			continue;
+		if (v > g->ancestor_ooms[a] && !d)
+			d = g->ancestors[a];
+		g->ancestor_ooms[a] = v;
+	}
+	return d;
+}
+
+void prio_oomctl_report_kills(struct prio_oomctl *o, uint32_t i,
+			      uint64_t now_ns, FILE *out)
+{
+	struct prio_oomctl_group *g = &o->g[i];
+	uint64_t v[3];
+	const char *domain;
+
+	memcpy(v, g->events, sizeof(v));
+	prio_oom_events_read(g->path, v);
+	domain = oom_domain(g);
+	if (v[1] > g->events[1]) {
+		prio_status_stamp(now_ns, out);
+		fprintf(out, "OOM: group '%s' (%s) lost %" PRIu64 " task%s to the "
+			"OOM killer%s (domain: %s%s); ", g->name, g->path,
+			v[1] - g->events[1], v[1] - g->events[1] == 1 ? "" : "s",
+			v[2] > g->events[2] ? ", killed as a whole" : "",
+			domain ? "limit of " : "global",
+			domain ? domain : "");
+		if (o->backend == PRIO_OOM_BACKEND_SCORE_ADJ)
+			fprintf(out, "the kernel chose, memcg-prio had put its "
+				"tasks in oom_score_adj band %d\n", g->band);
+		else
+			fprintf(out, "the kernel chose (oom = kernel)\n");
+	}
+	memcpy(g->events, v, sizeof(v));
+}
+
+/* --- --status ---------------------------------------------------------------- */
+
+void prio_oomctl_read_status(const char *state_file, struct prio_status *st)
+{
+	char line[PRIO_CGROUP_PATH_LEN + 128], name[64];
+	FILE *f = state_file ? fopen(state_file, "re") : NULL;
+	int band, off;
+
+	for (uint32_t i = 0; i < st->n_groups; i++) {
+		struct prio_group_status *g = &st->groups[i];
+
+		g->oom_known = prio_oom_events_read(g->cfg.path,
+						    g->oom_events) == 0;
+	}
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		off = 0;
+		if (sscanf(line, "group %63s %d %n", name, &band, &off) == 2 &&
+		    off) {
+			line[strcspn(line, "\n")] = '\0';
+			for (uint32_t i = 0; i < st->n_groups; i++)
+				if (!strcmp(st->groups[i].cfg.path, line + off)) {
+					st->groups[i].oom_band = band;
+					st->groups[i].oom_banded = true;
+				}
+		} else if (sscanf(line, "task %*d %*u %*d %*d %63s",
+				  name) == 1) {
+			for (uint32_t i = 0; i < st->n_groups; i++)
+				st->groups[i].oom_adjusted +=
+					!strcmp(st->groups[i].cfg.name, name);
+		}
+	}
+	fclose(f);
+}

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Tests of OOM priority on a kernel without an OOM hook (issue 20, the stock
+# fallback): memcg-prio --foreground keeps oom_score_adj in bands, the
+# kernel chooses.  Sourced by selftests/e2e/run; in stock_tests.
+#
+# The scenario: high, low and keep share the 160M of $OT (no swap there);
+# low holds 30M plus an 8M process whose oom_score_adj is -1000, keep
+# (oom_kill = false) holds 40M, then high grows to 96M and exits.  The sum
+# does not fit: one OOM at $OT's limit.  The kernel alone kills the biggest,
+# high; with memcg-prio it kills low's 30M and high finishes.
+
+# shellcheck disable=SC2154 # builddir: set by selftests/e2e/run
+HOG=$builddir/selftests/oom-hog
+OOM_STATE=${PIN#/}
+OOM_STATE=/run/memcg-prio/${OOM_STATE//\//-}.oom
+
+adj_of() { cat "/proc/$1/oom_score_adj"; }
+# Is process $1 alive: there, and not a zombie its parent has not reaped.
+proc_alive() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) && [[ $state != Z ]]
+}
+adj_is() { [[ $(adj_of "$1" 2>/dev/null) == "$2" ]]; }
+# The pid of the first process in cgroup $1.
+first_pid() { head -n 1 "$1/cgroup.procs"; }
+# (cgroupfs files have size 0: read them, do not test -s)
+has_procs() { [[ -n $(<"$1/cgroup.procs") ]]; }
+xattr_of() {
+	/usr/bin/python3 -c 'import os, sys
+try:
+    print(os.getxattr(sys.argv[1], sys.argv[2]).decode())
+except OSError:
+    print("-")' "$1" "$2"
+}
+
+oom_setup() {
+	OT=$E2E/oom/t
+	mkcg "$OT/high" "$OT/low" "$OT/keep"
+	echo 160M >"$OT/memory.max"
+	echo 0 >"$OT/memory.swap.max"
+	cat >"$TMP/oom.ini" <<-INI
+	[global]
+	pin_path = $PIN
+	mode = memory.high
+	[group.high]
+	path = ${OT#"$CG"/}/high
+	priority = high
+	oomd_preference = avoid
+	[group.low]
+	path = ${OT#"$CG"/}/low
+	priority = low
+	[group.keep]
+	path = ${OT#"$CG"/}/keep
+	priority = low
+	oom_kill = false
+	INI
+	spawn "$OT/low" "$HOG" 30 hold
+	spawn "$OT/low" choom -n -1000 -- "$HOG" 8 hold
+	spawn "$OT/keep" "$HOG" 40 hold
+	# shellcheck disable=SC2016 # eval expands it
+	wait_for 60 "low's and keep's hogs" eval \
+		'[[ $(wc -l <"$OT/low/cgroup.procs") -eq 2 ]] && has_procs "$OT/keep"'
+	wait_for 120 "the hogs to hold 78M" current_at_least "$OT" $((78 << 20))
+	LOW_PID='' UNKILLABLE_PID=''
+	while read -r pid; do
+		if [[ $(adj_of "$pid") == -1000 ]]; then UNKILLABLE_PID=$pid
+		else LOW_PID=$pid; fi
+	done <"$OT/low/cgroup.procs"
+	KEEP_PID=$(first_pid "$OT/keep")
+	[[ $LOW_PID && $UNKILLABLE_PID && $KEEP_PID ]] || fail "hogs not found"
+}
+
+# high_grows: high takes 96M in $OT and exits; its exit status in $HIGH_RC.
+high_grows() {
+	( echo "$BASHPID" >"$OT/high/cgroup.procs" && exec "$HOG" 96 ) \
+		>"$TMP/high.out" 2>&1
+	HIGH_RC=$?
+}
+
+# Without memcg-prio the kernel kills the biggest task of the domain: high.
+# This is what the fallback is for; it fails if the scenario stops
+# making the kernel pick high.
+test_oom_stock_baseline() {
+	oom_setup
+	high_grows
+	echo "high's exit status $HIGH_RC, its memory.events: $(tr '\n' ' ' <"$OT/high/memory.events")"
+	((HIGH_RC != 0)) || fail "high finished: the OOM did not pick it"
+	expect_events "$OT/high" oom_kill 1 "high's OOM kills, no policy"
+	expect_events "$OT/low" oom_kill 0 "low's OOM kills, no policy"
+	expect_events "$OT/keep" oom_kill 0 "keep's OOM kills, no policy"
+	cg_remove "$E2E/oom"
+}
+
+test_oom_priority() {
+	oom_setup
+	fg_start "$TMP/oom.ini"
+	fg_says "no OOM hook in this kernel: the kernel chooses, memcg-prio keeps oom_score_adj in bands ('high' 0, 'low' 1000, 'keep' -999; 1000 apart at least)" ||
+		fail "no line about the OOM bands"
+	wait_for 30 "low's hog in band 1000" adj_is "$LOW_PID" 1000
+	wait_for 30 "keep's hog at -999" adj_is "$KEEP_PID" -999
+	expect_eq "$(adj_of "$UNKILLABLE_PID")" -1000 "the -1000 task's oom_score_adj"
+	expect_eq "$(xattr_of "$OT/high" user.oomd_avoid)" 1 "high's user.oomd_avoid"
+	expect_eq "$(xattr_of "$OT/low" user.oomd_avoid)" - "low's user.oomd_avoid"
+	high_grows
+	expect_eq "$HIGH_RC" 0 "high's exit status (it must finish)"
+	expect_events "$OT/high" oom_kill 0 "high's OOM kills"
+	expect_events "$OT/keep" oom_kill 0 "keep's OOM kills (oom_kill = false)"
+	expect_events "$OT/low" oom_kill 1 "low's OOM kills"
+	proc_alive "$UNKILLABLE_PID" || fail "the -1000 task was killed"
+	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
+	! proc_alive "$LOW_PID" || fail "low's hog survived"
+	wait_for 30 "the OOM line" fg_says \
+		"OOM: group 'low' ($OT/low) lost 1 task to the OOM killer (domain: limit of $OT); the kernel chose, memcg-prio had put its tasks in oom_score_adj band 1000"
+	status_json
+	expect_eq "$(jget '.groups[] | select(.name == "low") | .oom.oom_kills')" 1 \
+		"low's oom_kills in --status --json"
+	expect_eq "$(jget '.groups[] | select(.name == "low") | .oom.band')" 1000 \
+		"low's band in --status --json"
+	expect_rc 0 "$P" --status -p "$PIN"
+	expect_match "oom:        1 OOM kills \\(0 as a group\\), 0 OOMs at its limits \\(memory.events\\); oom_score_adj band 1000" "$OUT"
+	expect_rc 0 "$P" --status -p "$PIN" --format=prometheus
+	expect_match "memcg_prio_group_oom_kills_total\\{group=\"low\",cgroup=\"$OT/low\"\\} 1" "$OUT"
+	fg_stop
+	fg_says "memcg-prio: oom_score_adj of 1 processes restored" ||
+		fail "no restore line"
+	expect_eq "$(adj_of "$KEEP_PID")" 0 "keep's oom_score_adj after exit"
+	expect_eq "$(adj_of "$UNKILLABLE_PID")" -1000 "the -1000 task's after exit"
+	expect_eq "$(xattr_of "$OT/high" user.oomd_avoid)" - "high's user.oomd_avoid after exit"
+	[[ ! -e $OOM_STATE ]] || fail "state file $OOM_STATE left"
+	cg_remove "$E2E/oom"
+	expect_nothing_attached "$PIN"
+}
+
+# SIGKILL: the state file lets the next run, or --detach, restore; a
+# process that someone else set meanwhile is left alone.
+test_oom_kill_restore() {
+	local other
+	oom_setup
+	spawn "$OT/low" "$HOG" 1 hold
+	# shellcheck disable=SC2016 # eval expands it
+	wait_for 30 "a third process in low" eval \
+		'[[ $(wc -l <"$OT/low/cgroup.procs") -eq 3 ]]'
+	other=$(grep -vx -e "$LOW_PID" -e "$UNKILLABLE_PID" "$OT/low/cgroup.procs")
+	fg_start "$TMP/oom.ini"
+	wait_for 30 "low's hog in band 1000" adj_is "$LOW_PID" 1000
+	wait_for 30 "the third one too" adj_is "$other" 1000
+	fg_stop KILL
+	expect_eq "$(adj_of "$LOW_PID")" 1000 "low's hog after SIGKILL"
+	[[ -e $OOM_STATE ]] || fail "no state file $OOM_STATE"
+	echo 7 >"/proc/$other/oom_score_adj"		# someone else's now
+	expect_rc 0 "$P" --detach -p "$PIN"
+	expect_match "restored 3 oom_score_adj, memory.oom.group or oomd xattr values that pid $FG_PID left" "$ERR"
+	expect_eq "$(adj_of "$LOW_PID")" 0 "low's hog after --detach"
+	expect_eq "$(adj_of "$KEEP_PID")" 0 "keep's hog after --detach"
+	expect_eq "$(adj_of "$other")" 7 "the value someone else set"
+	expect_eq "$(adj_of "$UNKILLABLE_PID")" -1000 "the -1000 task"
+	expect_eq "$(xattr_of "$OT/high" user.oomd_avoid)" - "high's user.oomd_avoid after --detach"
+	[[ ! -e $OOM_STATE ]] || fail "state file $OOM_STATE left"
+	cg_remove "$E2E/oom"
+	expect_nothing_attached "$PIN"
+}
