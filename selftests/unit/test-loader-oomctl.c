@@ -211,9 +211,14 @@ static void test_band_one_priority(void **state)
 static void test_backend(void **state)
 {
 	(void)state;
-	assert_int_equal(prio_oom_backend(PRIO_OOM_PRIORITY),
+	/* No hook: the bands; with it: the hook; oom = kernel: neither. */
+	assert_int_equal(prio_oom_backend(PRIO_OOM_PRIORITY, false),
 			 PRIO_OOM_BACKEND_SCORE_ADJ);
-	assert_int_equal(prio_oom_backend(PRIO_OOM_KERNEL),
+	assert_int_equal(prio_oom_backend(PRIO_OOM_PRIORITY, true),
+			 PRIO_OOM_BACKEND_HOOK);
+	assert_int_equal(prio_oom_backend(PRIO_OOM_KERNEL, false),
+			 PRIO_OOM_BACKEND_NONE);
+	assert_int_equal(prio_oom_backend(PRIO_OOM_KERNEL, true),
 			 PRIO_OOM_BACKEND_NONE);
 }
 
