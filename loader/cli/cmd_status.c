@@ -13,6 +13,7 @@
 #include "kernel/highctl.h"
 #include "kernel/lowctl.h"
 #include "kernel/oomctl.h"
+#include "kernel/oomhook.h"
 #include "log.h"
 #include "kernel/pins.h"
 #include "kernel/probe.h"
@@ -77,6 +78,8 @@ static struct prio_status *read_status(struct prio_ctx *ctx)
 	if (st)
 		prio_oomctl_read_status(prio_oomctl_state_file(ctx->pin_path, file,
 					sizeof(file)) == 0 ? file : NULL, st);
+	if (st && prio_oomhook_pin_dir(ctx->pin_path, file, sizeof(file)) == 0)
+		prio_oomhook_read_status(file, st);
 	prio_view_close(&v);
 	return st;
 }

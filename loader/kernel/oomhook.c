@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "kernel/oomhook.h"
 #include "kernel/ops_link.h"
 #include "kernel/pins.h"
+#include "kernel/view.h"
 #include "plan/oomplan.h"
 #include "util.h"
 
@@ -176,6 +178,61 @@ int prio_oomhook_read_pinned(const char *pin_dir,
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+static int read_config_pinned(const char *pin_dir,
+			      struct prio_oom_config *ret)
+{
+	uint32_t zero = 0;
+	int fd, r = 0;
+
+	fd = prio_pin_open(pin_dir, PRIO_PIN_OOM_CONFIG);
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, ret) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* The config index of status group g, or PRIO_MAX_GROUPS. */
+static uint32_t index_of(const struct prio_oom_config *cfg,
+			 const struct prio_group_status *g)
+{
+	for (uint32_t k = 0; k < cfg->n_groups && k < PRIO_MAX_GROUPS; k++)
+		if (cfg->order[k].cgroup_id == g->cfg.cgroup_id)
+			return cfg->order[k].index;
+	return PRIO_MAX_GROUPS;
+}
+
+void prio_oomhook_read_status(const char *pin_dir, struct prio_status *st)
+{
+	struct prio_oom_config *cfg = calloc(1, sizeof(*cfg));
+	struct prio_oom_state *os = calloc(1, sizeof(*os));
+
+	st->oom_last_group = st->n_groups;
+	if (!cfg || !os || read_config_pinned(pin_dir, cfg) < 0 ||
+	    prio_oomhook_read_pinned(pin_dir, os) < 0)
+		goto out;
+	st->oom_hook = true;
+	st->oom_calls = os->calls;
+	st->oom_declined = os->declined;
+	st->oom_kills = os->kills;
+	st->oom_last = os->last;
+	for (uint32_t i = 0; i < st->n_groups; i++) {
+		struct prio_group_status *g = &st->groups[i];
+		uint32_t idx = index_of(cfg, g);
+
+		if (idx >= PRIO_MAX_GROUPS)
+			continue;
+		g->oom_hooked = true;
+		memcpy(g->oom_policy, os->group[idx], sizeof(g->oom_policy));
+		if (os->kills && idx == os->last.index)
+			st->oom_last_group = i;
+	}
+out:
+	free(cfg);
+	free(os);
 }
 
 int prio_oomhook_remove_pinned(const char *pin_dir,

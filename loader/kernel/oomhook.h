@@ -57,6 +57,13 @@ int prio_oomhook_read_pinned(const char *pin_dir,
 			     struct prio_oom_state *ret_state);
 
 /*
+ * Add the state of the hook pinned at pin_dir to st (its groups matched by
+ * cgroup id): oom_hook and the counters.  Nothing if none is pinned.
+ */
+struct prio_status;
+void prio_oomhook_read_status(const char *pin_dir, struct prio_status *st);
+
+/*
  * Detach the hook pinned at pin_dir (left by a memcg-prio that is gone)
  * and remove its pins.  The number of links detached (0 or 1), 0 if
  * nothing is pinned, or -errno.

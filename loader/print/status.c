@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "kernel/highctl.h"
+#include "kernel/oomctl.h"
 #include "priority.h"
 #include "kernel/probe.h"
+#include "plan/oomplan.h"
 #include "print/status.h"
 #include "util.h"
 
@@ -256,6 +258,38 @@ static void text_oom(const struct prio_group_status *g, FILE *out)
 			"it by memcg-prio --foreground", g->oom_band,
 			g->oom_adjusted);
 	fputc('\n', out);
+	if (g->oom_hooked)
+		fprintf(out, "  oom hook:   %" PRIu64 " kills, %" PRIu64 " OOMs "
+			"left to an earlier victim, skipped %" PRIu64 " times "
+			"as too small and %" PRIu64 " times with nothing to "
+			"kill, %" PRIu64 " kills refused\n",
+			g->oom_policy[PRIO_OOM_STAT_KILLS],
+			g->oom_policy[PRIO_OOM_STAT_WAITS],
+			g->oom_policy[PRIO_OOM_STAT_SMALL],
+			g->oom_policy[PRIO_OOM_STAT_UNKILLABLE],
+			g->oom_policy[PRIO_OOM_STAT_FAILED]);
+}
+
+/* The OOM hook: how often it was asked, and its last kill. */
+static void text_oom_hook(const struct prio_status *st, FILE *out)
+{
+	const struct prio_oom_kill *k = &st->oom_last;
+	const struct prio_group_status *g;
+	char domain[PRIO_CGROUP_PATH_LEN + 32];
+
+	if (!st->oom_hook)
+		return;
+	fprintf(out, "oom hook: attached to the root cgroup; asked in %"
+		PRIu64 " OOMs, chose nobody in %" PRIu64 ", killed %" PRIu64
+		"\n", st->oom_calls, st->oom_declined, st->oom_kills);
+	if (!st->oom_kills || st->oom_last_group >= st->n_groups)
+		return;
+	g = &st->groups[st->oom_last_group];
+	prio_oom_domain_name(g->cfg.path, k->domain_id, domain, sizeof(domain));
+	fprintf(out, "  last kill:  pid %d (%.16s) of group '%s', domain %s, "
+		"%" PRIu64 " ms ago: %s\n", k->pid, k->comm, g->cfg.name,
+		domain, ms(ago_ns(st->now_ns, k->time_ns)),
+		prio_oom_reason_text(k->reason));
 }
 
 void prio_status_print_text(const struct prio_status *st, const char *where,
@@ -297,6 +331,7 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 		text_throttle(st, g, out);
 		text_oom(g, out);
 	}
+	text_oom_hook(st, out);
 	fputs("counters:", out);
 	print_gstats(st, false, out);
 	fputc('\n', out);
@@ -317,6 +352,23 @@ static void json_str(const char *s, FILE *out)
 			fputc(c, out);
 	}
 	fputc('"', out);
+}
+
+/* The OOM hook's counters of group g, null without a hook. */
+static void json_oom_hook_group(const struct prio_group_status *g, FILE *out)
+{
+	fputs(",\"oom_hook\":", out);
+	if (!g->oom_hooked) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"kills\":%" PRIu64 ",\"waits\":%" PRIu64 ",\"small\":%"
+		PRIu64 ",\"unkillable\":%" PRIu64 ",\"failed\":%" PRIu64 "}",
+		g->oom_policy[PRIO_OOM_STAT_KILLS],
+		g->oom_policy[PRIO_OOM_STAT_WAITS],
+		g->oom_policy[PRIO_OOM_STAT_SMALL],
+		g->oom_policy[PRIO_OOM_STAT_UNKILLABLE],
+		g->oom_policy[PRIO_OOM_STAT_FAILED]);
 }
 
 static const char *link_state(const struct prio_group_status *g)
@@ -438,6 +490,7 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 	} else {
 		fputs("null", out);
 	}
+	json_oom_hook_group(g, out);
 	fputs(",\"throttled\":", out);
 	if (g->state.last_throttled_ns) {
 		throttle_domain(st, g, name, sizeof(name));
@@ -499,6 +552,41 @@ static void json_source(const struct prio_status *st, FILE *out)
 	fputc('}', out);
 }
 
+/* The OOM hook and its last kill, null without one. */
+static void json_oom_hook(const struct prio_status *st, FILE *out)
+{
+	const struct prio_oom_kill *k = &st->oom_last;
+	const struct prio_group_status *g;
+	char domain[PRIO_CGROUP_PATH_LEN + 32], comm[17];
+
+	fputs(",\"oom_hook\":", out);
+	if (!st->oom_hook) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"calls\":%" PRIu64 ",\"declined\":%" PRIu64
+		",\"kills\":%" PRIu64 ",\"last_kill\":", st->oom_calls,
+		st->oom_declined, st->oom_kills);
+	if (!st->oom_kills || st->oom_last_group >= st->n_groups) {
+		fputs("null}", out);
+		return;
+	}
+	g = &st->groups[st->oom_last_group];
+	prio_oom_domain_name(g->cfg.path, k->domain_id, domain, sizeof(domain));
+	snprintf(comm, sizeof(comm), "%.16s", k->comm);
+	fprintf(out, "{\"pid\":%d,\"comm\":", k->pid);
+	json_str(comm, out);
+	fputs(",\"group\":", out);
+	json_str(g->cfg.name, out);
+	fprintf(out, ",\"domain_id\":%" PRIu64 ",\"domain\":",
+		(uint64_t)k->domain_id);
+	json_str(domain, out);
+	fputs(",\"reason\":", out);
+	json_str(prio_oom_reason_name(k->reason), out);
+	fprintf(out, ",\"rss_pages\":%" PRIu64 ",\"ms_ago\":%" PRIu64 "}}",
+		(uint64_t)k->rss_pages, ms(ago_ns(st->now_ns, k->time_ns)));
+}
+
 void prio_status_print_json(const struct prio_status *st, const char *where,
 			    FILE *out)
 {
@@ -525,7 +613,9 @@ void prio_status_print_json(const struct prio_status *st, const char *where,
 			fputc(',', out);
 		json_group(st, i, out);
 	}
-	fputs("],\"counters\":{", out);
+	fputs("]", out);
+	json_oom_hook(st, out);
+	fputs(",\"counters\":{", out);
 	print_gstats(st, true, out);
 	fputs("}}\n", out);
 }
