@@ -163,9 +163,9 @@ struct domain {
 };
 
 enum verdict {
-	SKIP,			/* nothing to kill in this group: next one up */
-	DONE,			/* killed, or waiting for a victim: handled */
-	FALLBACK,		/* a kill was refused: the kernel decides */
+	V_SKIP,			/* nothing to kill in this group: next one up */
+	V_DONE,			/* killed, or waiting for a victim: handled */
+	V_FALLBACK,		/* a kill was refused: the kernel decides */
 };
 
 static __always_inline __u64 task_rss_pages(struct task_struct *t,
@@ -185,13 +185,17 @@ static __always_inline void consider(struct task_struct *t, struct pick *pk)
 	struct mm_struct *mm = t->mm;
 	__u64 rss;
 
-	if ((t->flags & PF_KTHREAD) || t->tgid == 1 || !mm ||
+	if ((t->flags & PF_KTHREAD) || t->tgid == 1 ||
 	    BPF_CORE_READ(t, signal, oom_score_adj) == OOM_SCORE_ADJ_MIN)
 		return;
+	/* Before the mm test: a victim may have dropped its mm while its
+	 * memory is still charged (the kernel still counts it pending). */
 	if (bpf_task_is_oom_victim(t)) {
 		pk->pending = t->tgid;
 		return;
 	}
+	if (!mm)
+		return;
 	rss = task_rss_pages(t, mm);
 	if (!pk->pid || rss > pk->rss) {
 		pk->pid = t->tgid;
@@ -348,17 +352,17 @@ static __always_inline enum verdict try_group(struct oom_control *oc,
 	struct cgroup *cg;
 
 	if (idx >= PRIO_MAX_GROUPS)
-		return SKIP;
+		return V_SKIP;
 	gs = st->group[idx];
 	cg = bpf_cgroup_from_id(g->cgroup_id);
 	if (!cg) {
 		st->not_in_domain++;	/* removed: nothing of it can be */
-		return SKIP;
+		return V_SKIP;
 	}
 	if (!in_domain(cg, d)) {
 		bpf_cgroup_release(cg);
 		st->not_in_domain++;
-		return SKIP;
+		return V_SKIP;
 	}
 	usage = usage_of(cg);
 	if (usage <= min_bytes) {
@@ -366,7 +370,7 @@ static __always_inline enum verdict try_group(struct oom_control *oc,
 		gs[PRIO_OOM_STAT_SMALL]++;
 		if (*reason < PRIO_OOM_REASON_LOWER_SMALL)
 			*reason = PRIO_OOM_REASON_LOWER_SMALL;
-		return SKIP;
+		return V_SKIP;
 	}
 	pick_in(cg, g->cgroup_id, &pk);
 	bpf_cgroup_release(cg);
@@ -375,20 +379,20 @@ static __always_inline enum verdict try_group(struct oom_control *oc,
 	if (pk.pending &&
 	    kill_pid(oc, pk.pending, idx, st, d, *reason, 0, true) == 0) {
 		gs[PRIO_OOM_STAT_WAITS]++;
-		return DONE;
+		return V_DONE;
 	}
 	if (pk.pid) {
 		if (kill_pid(oc, pk.pid, idx, st, d, *reason, pk.rss,
 			     false) == 0) {
 			gs[PRIO_OOM_STAT_KILLS]++;
-			return DONE;
+			return V_DONE;
 		}
 		gs[PRIO_OOM_STAT_FAILED]++;
-		return FALLBACK;
+		return V_FALLBACK;
 	}
 	gs[PRIO_OOM_STAT_UNKILLABLE]++;
 	*reason = PRIO_OOM_REASON_LOWER_UNKILLABLE;
-	return SKIP;
+	return V_SKIP;
 }
 
 SEC("struct_ops.s/handle_out_of_memory")
@@ -399,7 +403,7 @@ int BPF_PROG(prio_oom_handle, struct oom_control *oc, struct cgroup *cgrp)
 	struct prio_oom_config *cfg;
 	struct prio_oom_state *st;
 	struct domain d = { 0 };
-	enum verdict v = SKIP;
+	enum verdict v = V_SKIP;
 	int i;
 
 	cfg = bpf_map_lookup_elem(&oom_config, &zero);
@@ -420,12 +424,12 @@ int BPF_PROG(prio_oom_handle, struct oom_control *oc, struct cgroup *cgrp)
 		if (!(g->flags & PRIO_OOM_F_KILL))
 			continue;
 		v = try_group(oc, g, &d, cfg->min_bytes, st, &reason);
-		if (v != SKIP)
+		if (v != V_SKIP)
 			break;
 	}
-	if (v != DONE)
+	if (v != V_DONE)
 		st->declined++;
-	return v == DONE;
+	return v == V_DONE;
 }
 
 SEC(".struct_ops.link")
