@@ -215,14 +215,16 @@ static int start_oomctl(struct prio_ctx *ctx, struct prio_oomctl *o,
 				 "is too long", ctx->pin_path);
 	r = prio_oomctl_init(o, file, ctx->config, backend, ctx->args->dry_run,
 			     stdout, ctx->err, sizeof(ctx->err));
-	if (r < 0 || backend != PRIO_OOM_BACKEND_HOOK)
+	/* A dry run kills nobody: no hook (the kernel chooses). */
+	if (r < 0 || backend != PRIO_OOM_BACKEND_HOOK || ctx->args->dry_run)
 		return r;
 	/* On failure the caller restores o; the hook undoes itself. */
 	return prio_oomhook_start(h, &ctx->kernel, ctx->config, ctx->plan, dir,
 				  ctx->err, sizeof(ctx->err));
 }
 
-static void print_oom_mode(const struct prio_oomctl *o)
+static void print_oom_mode(const struct prio_oomctl *o,
+			   const struct prio_oomhook *h)
 {
 	uint32_t prio[PRIO_MAX_GROUPS], n = o->n_groups;
 
@@ -231,6 +233,11 @@ static void print_oom_mode(const struct prio_oomctl *o)
 	if (o->backend == PRIO_OOM_BACKEND_NONE) {
 		printf("memcg-prio: oom = kernel: OOM kills are counted, not "
 		       "steered\n");
+		return;
+	}
+	if (o->backend == PRIO_OOM_BACKEND_HOOK && !h->skel) {
+		printf("memcg-prio: OOM: dry run: the OOM hook is not "
+		       "attached, the kernel chooses\n");
 		return;
 	}
 	if (o->backend == PRIO_OOM_BACKEND_HOOK) {
@@ -300,7 +307,7 @@ static int run(struct prio_ctx *ctx, struct backend *hc,
 	       "SIGHUP detaches\n", ctx->plan->n_groups,
 	       hc ? "mode memory.high (this process lowers memory.high)" :
 		    "mode hook", dry ? " (dry run: nothing is throttled)" : "");
-	print_oom_mode(o);
+	print_oom_mode(o, &h);
 	fflush(stdout);
 	r = PRIO_EXIT_OK;
 	if (watch(ctx, &v, hc, o, &h) < 0) {
