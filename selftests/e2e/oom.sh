@@ -180,8 +180,11 @@ hook_killed_in() { dmesg | grep -q "memcg-prio: $1 (bpf_oom_ops memcg_prio): Kil
 # bigger; keep (oom_kill = false) and the -1000 process live; no band is
 # written, the oomd xattr is.
 test_oom_hook() {
+	local check_out
 	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
 	oom_setup
+	expect_rc 0 "$P" --check -c "$TMP/oom.ini"
+	check_out=$OUT
 	fg_start "$TMP/oom.ini"
 	[[ -e $OOM_HOOK_PIN/links/oom_handler ]] || echo "no hook pinned at $OOM_HOOK_PIN"
 	expect_eq "$(xattr_of "$OT/high" user.oomd_avoid)" 1 "high's user.oomd_avoid"
@@ -198,6 +201,8 @@ test_oom_hook() {
 	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
 	! proc_alive "$LOW_PID" || fail "low's hog survived"
 	hook_killed_in low || fail "no kernel log line of the hook's kill in low"
+	expect_match "oom: priority, through the OOM hook \\(bpf_oom_ops\\)" "$check_out" \
+		"--check"
 	fg_says "memcg-prio: OOM: the OOM hook is attached to the root cgroup" ||
 		fail "no line about the OOM hook"
 	[[ -e $OOM_HOOK_PIN/links/oom_handler ]] || fail "no hook pinned at $OOM_HOOK_PIN"
