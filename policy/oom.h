@@ -33,6 +33,9 @@ struct prio_oom_entry {
 	__u64 cgroup_id;
 	__u32 index;			/* in the config: the stats' index */
 	__u32 flags;			/* PRIO_OOM_F_* */
+	/* For --status only: the policy never reads them. */
+	char name[PRIO_NAME_LEN];
+	char path[PRIO_CGROUP_PATH_LEN];	/* absolute cgroup directory */
 };
 
 /* The one value of the "oom_config" array map, filled by the loader. */

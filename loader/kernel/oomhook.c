@@ -195,6 +195,14 @@ static int read_config_pinned(const char *pin_dir,
 	return r;
 }
 
+int prio_oomhook_read_pins(const char *pin_dir, struct prio_oom_config *ret_cfg,
+			   struct prio_oom_state *ret_state)
+{
+	int r = read_config_pinned(pin_dir, ret_cfg);
+
+	return r < 0 ? r : prio_oomhook_read_pinned(pin_dir, ret_state);
+}
+
 /* The config index of status group g, or PRIO_MAX_GROUPS. */
 static uint32_t index_of(const struct prio_oom_config *cfg,
 			 const struct prio_group_status *g)

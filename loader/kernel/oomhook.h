@@ -56,6 +56,11 @@ int prio_oomhook_stop(struct prio_oomhook *h);
 int prio_oomhook_read_pinned(const char *pin_dir,
 			     struct prio_oom_state *ret_state);
 
+/* The groups and the state of the hook pinned at pin_dir.  0, -ENOENT if
+ * nothing is pinned there, or -errno. */
+int prio_oomhook_read_pins(const char *pin_dir, struct prio_oom_config *ret_cfg,
+			   struct prio_oom_state *ret_state);
+
 /*
  * Add the state of the hook pinned at pin_dir to st (its groups matched by
  * cgroup id): oom_hook and the counters.  Nothing if none is pinned.

@@ -4,12 +4,28 @@
 
 #include "plan/oomplan.h"
 
-static uint64_t cgroup_id_of(const struct prio_plan *p, uint32_t conf_index)
+static const struct prio_plan_group *plan_group(const struct prio_plan *p,
+					       uint32_t conf_index)
 {
 	for (uint32_t i = 0; i < p->n_groups; i++)
 		if (p->groups[i].conf_index == conf_index)
-			return p->groups[i].cgroup_id;
-	return 0;
+			return &p->groups[i];
+	return NULL;
+}
+
+static void fill_entry(const struct prio_config *c, const struct prio_plan *p,
+		       uint32_t i, struct prio_oom_entry *ret)
+{
+	const struct prio_plan_group *pg = plan_group(p, i);
+	const struct prio_conf_group *g = &c->groups[i];
+
+	memset(ret, 0, sizeof(*ret));
+	ret->cgroup_id = pg ? pg->cgroup_id : 0;
+	ret->index = i;
+	ret->flags = g->oom_kill ? PRIO_OOM_F_KILL : 0;
+	snprintf(ret->name, sizeof(ret->name), "%s", g->name);
+	if (pg)
+		snprintf(ret->path, sizeof(ret->path), "%s", pg->path);
 }
 
 void prio_oom_plan(const struct prio_config *c, const struct prio_plan *p,
@@ -29,11 +45,7 @@ void prio_oom_plan(const struct prio_config *c, const struct prio_plan *p,
 			ret->order[at] = ret->order[at - 1];
 			at--;
 		}
-		ret->order[at] = (struct prio_oom_entry){
-			.cgroup_id = cgroup_id_of(p, i),
-			.index = i,
-			.flags = g->oom_kill ? PRIO_OOM_F_KILL : 0,
-		};
+		fill_entry(c, p, i, &ret->order[at]);
 		n++;
 	}
 	ret->n_groups = n;

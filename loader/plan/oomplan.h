@@ -18,9 +18,10 @@
 /*
  * The oom_config value for config c and its plan p into ret: every group
  * of c, by increasing priority, equal priorities in the config's order;
- * PRIO_OOM_F_KILL where oom_kill is true; min_bytes PRIO_OOM_MIN_BYTES.
- * A group p lacks (it cannot: the plan holds them all) gets cgroup id 0,
- * which the policy never finds.
+ * PRIO_OOM_F_KILL where oom_kill is true; name and cgroup path for
+ * --status; min_bytes PRIO_OOM_MIN_BYTES.  A group p lacks (it cannot:
+ * the plan holds them all) gets cgroup id 0, which the policy never
+ * finds, and no path.
  */
 void prio_oom_plan(const struct prio_config *c, const struct prio_plan *p,
 		   struct prio_oom_config *ret);

@@ -233,10 +233,12 @@ test_oom_hook() {
 
 # The negative: an OOM at high's own memory.max has only high in its
 # domain, so the hook kills in high, as the kernel would; low and keep,
-# outside that domain, are left alone.
+# outside that domain, are left alone.  In mode hook (auto), where
+# --foreground pins the OOM hook alone: --status shows it all the same.
 test_oom_hook_own_limit() {
 	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
 	oom_setup
+	sed -i '/^mode = /d' "$TMP/oom.ini"
 	echo 60M >"$OT/high/memory.max"
 	fg_start "$TMP/oom.ini"
 	high_grows
@@ -251,9 +253,16 @@ test_oom_hook_own_limit() {
 	hook_killed_in high || fail "no kernel log line of the hook's kill in high"
 	wait_for 30 "the hook's line" fg_says \
 		"OOM hook: killed pid [0-9]* (oom-hog, [0-9]* KiB) of group 'high' ($OT/high) (domain: limit of $OT/high): the lowest group in the domain that may lose a task"
+	expect_rc 3 "$P" --status -p "$PIN"
+	expect_match "oom hook: attached to the root cgroup by memcg-prio --foreground, pinned at $OOM_HOOK_PIN; asked in [1-9][0-9]* OOMs" "$OUT"
+	expect_match "group 'high' \\($OT/high\\): 1 kills" "$OUT"
+	expect_match "last kill: pid [0-9]+ \\(oom-hog\\) of group 'high', domain limit of $OT/high" "$OUT"
 	status_json
-	expect_eq "$(jget '.groups[] | select(.name == "low") | .oom_hook.kills')" 0 \
+	expect_eq "$(jget '.attached')" false "attached (mode hook pins nothing but the hook)"
+	expect_eq "$(jget '.oom_hook.groups[] | select(.name == "low") | .kills')" 0 \
 		"low's hook kills"
+	expect_eq "$(jget '.oom_hook.groups[] | select(.name == "high") | .kills')" 1 \
+		"high's hook kills"
 	expect_eq "$(jget '.oom_hook.last_kill.group')" high "the last kill's group"
 	fg_stop
 	cg_remove "$E2E/oom"

@@ -33,6 +33,8 @@ static void add_group(const char *name, uint32_t priority, bool oom_kill,
 	plan.groups[0] = (struct prio_plan_group){
 		.conf_index = cfg.n_groups, .cgroup_id = cgroup_id,
 	};
+	snprintf(plan.groups[0].path, sizeof(plan.groups[0].path),
+		 "/sys/fs/cgroup/%s", name);
 	plan.n_groups++;
 	cfg.n_groups++;
 }
@@ -69,6 +71,10 @@ static void test_order(void **state)
 	assert_int_equal(oc.order[0].flags, PRIO_OOM_F_KILL);
 	assert_int_equal(oc.order[1].flags, 0);		/* keep: oom_kill = false */
 	assert_int_equal(oc.order[4].flags, PRIO_OOM_F_KILL);
+	assert_string_equal(oc.order[0].name, "batch");
+	assert_string_equal(oc.order[0].path, "/sys/fs/cgroup/batch");
+	assert_string_equal(oc.order[4].name, "web");
+	assert_string_equal(oc.order[4].path, "/sys/fs/cgroup/web");
 }
 
 static void test_full(void **state)
@@ -102,6 +108,8 @@ static void test_missing_in_plan(void **state)
 	prio_oom_plan(&cfg, &plan, &oc);
 	assert_int_equal(oc.order[0].index, 0);
 	assert_int_equal(oc.order[0].cgroup_id, 0);	/* never found */
+	assert_string_equal(oc.order[0].path, "");
+	assert_string_equal(oc.order[0].name, "a");
 	assert_int_equal(oc.order[1].cgroup_id, 8);
 }
 
