@@ -2,7 +2,7 @@
 /*
  * --foreground: attach, print a line per change of state, detach on SIGINT,
  * SIGTERM or SIGHUP (closing the links' fds does it).  With the hook
- * nothing is pinned.  In mode memory.high this process is the backend: it
+ * nothing of the throttling policy is pinned.  In mode memory.high this process is the backend: it
  * lowers and restores the groups' memory.high (highctl.c) every poll, pins
  * the maps so that --status sees it, and restores everything on the way
  * out.  With [global] oom = priority on a kernel with an OOM hook it also
