@@ -260,16 +260,17 @@ static int clear_stale_oom_hook(struct prio_ctx *ctx)
 }
 
 /* oom_score_adj, memory.oom.group and xattrs a gone --foreground left,
- * and its OOM hook. */
+ * and its OOM hook (an --attach's hook has no state file: it stays). */
 static int clear_stale_oom(struct prio_ctx *ctx)
 {
 	char file[PATH_MAX];
-	int n = 0;
+	int n;
 
-	if (prio_oomctl_state_file(ctx->pin_path, file, sizeof(file)) == 0 &&
-	    access(file, F_OK) == 0)
-		n = prio_oomctl_recover(file, "/proc", stderr, ctx->err,
-					sizeof(ctx->err));
+	if (prio_oomctl_state_file(ctx->pin_path, file, sizeof(file)) < 0 ||
+	    access(file, F_OK) < 0)
+		return 0;
+	n = prio_oomctl_recover(file, "/proc", stderr, ctx->err,
+				sizeof(ctx->err));
 	if (n < 0) {
 		log_err("%s", ctx->err);
 		return -1;
