@@ -83,15 +83,19 @@ void prio_oom_domain_name(const char *group_path, uint64_t domain_id,
 			  char *buf, size_t len)
 {
 	char up[PRIO_CGROUP_PATH_LEN], *slash;
-	struct stat st;
+	struct stat st, own;
 
 	if (!domain_id) {
 		snprintf(buf, len, "global");
 		return;
 	}
 	snprintf(up, sizeof(up), "%s", group_path);
+	/* Above the cgroup2 mount, inode numbers are another file system's. */
+	own.st_dev = 0;
+	stat(up, &own);
 	for (;;) {
-		if (stat(up, &st) == 0 && st.st_ino == domain_id) {
+		if (stat(up, &st) == 0 && st.st_dev == own.st_dev &&
+		    st.st_ino == domain_id) {
 			snprintf(buf, len, "limit of %s", up);
 			return;
 		}
