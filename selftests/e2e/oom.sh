@@ -180,7 +180,9 @@ hook_killed_in() { dmesg | grep -q "memcg-prio: $1 (bpf_oom_ops memcg_prio): Kil
 # bigger; keep (oom_kill = false) and the -1000 process live; no band is
 # written, the oomd xattr is.
 test_oom_hook() {
-	local check_out
+	# -v: a verifier's refusal of the OOM policy shows in the test's log.
+	# shellcheck disable=SC2034 # fg_start reads it
+	local check_out FG_VERBOSE=1
 	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
 	oom_setup
 	expect_rc 0 "$P" --check -c "$TMP/oom.ini"
@@ -236,6 +238,8 @@ test_oom_hook() {
 # outside that domain, are left alone.  In mode hook (auto), where
 # --foreground pins the OOM hook alone: --status shows it all the same.
 test_oom_hook_own_limit() {
+	# shellcheck disable=SC2034 # fg_start reads it
+	local FG_VERBOSE=1
 	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
 	oom_setup
 	sed -i '/^mode = /d' "$TMP/oom.ini"
