@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -40,4 +41,12 @@ bool prio_path_contains(const char *a, const char *b)
 	if (strcmp(a, "/") == 0)
 		return b[0] == '/';
 	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
+uint64_t prio_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Small helpers shared by the loader's modules: error messages into a
- * caller's buffer, and path building.
+ * caller's buffer, path building, the clock.
  */
 #ifndef MEMCG_PRIO_LOADER_UTIL_H
 #define MEMCG_PRIO_LOADER_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define PRIO_ERR_LEN 1024
 
@@ -29,5 +30,8 @@ int prio_path_join(char *buf, size_t len, const char *dir, const char *name);
 
 /* Does the absolute, normalised path a contain b (a == b included)? */
 bool prio_path_contains(const char *a, const char *b);
+
+/* CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns() and of the events. */
+uint64_t prio_now_ns(void);
 
 #endif

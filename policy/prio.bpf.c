@@ -23,8 +23,16 @@
  *   memcgs inside that domain.
  *
  * - Sources.  fentry/fexit on try_to_free_mem_cgroup_pages() records the
- *   target of memcg reclaim per task (reclaim never nests); a task
- *   reclaiming without such a record reclaims globally.  The pages come
+ *   target of memcg reclaim per task (reclaim never nests), and
+ *   tp_btf mm_vmscan_direct_reclaim_begin/_end marks direct global
+ *   reclaim; kswapd reclaims globally.  A report from any other task is
+ *   dropped (PRIO_GSTAT_UNATTRIBUTED): its reclaim began before the policy
+ *   was attached, or the kernel skipped the program that records it (a
+ *   tracing program is skipped on a CPU where it is already running:
+ *   bpftool's recursion_misses).  Counted as global
+ *   it would press the root's domain, bystanders and all, for a limit's
+ *   reclaim.  On a kernel without the tracepoints such a report counts as
+ *   global, as direct reclaim then has no mark either.  The pages come
  *   from one program the loader picks from the running kernel's BTF:
  *   fentry on vmpressure(), which vmscan calls once per memcg it shrank
  *   (classic LRU and MGLRU alike, never for proactive reclaim), with that
@@ -115,8 +123,9 @@
  * without a lock, so concurrent closes may lose a few pages to the next
  * window; with more than PRIO_MAX_DOMAINS domains at once the least
  * recently seen slot is taken over (PRIO_STAT_DOMAIN_EVICTIONS); a task
- * whose reclaim context does not fit the context map counts as global
- * reclaim (PRIO_GSTAT_NO_CONTEXT); a source that reports only some of
+ * whose reclaim context does not fit the context map is not attributed
+ * (PRIO_GSTAT_NO_CONTEXT, then PRIO_GSTAT_UNATTRIBUTED), nor is
+ * node_reclaim (zone_reclaim_mode), which has no mark here; a source that reports only some of
  * the reclaims (say, v1 hierarchies) is not found silent; a reclaim path
  * with no end watched here (node_reclaim, a kernel without the global
  * tracepoints) only ever delays the switch, because a report marks the
@@ -156,6 +165,8 @@ const volatile __u32 prio_source;	/* enum prio_source, configured */
 const volatile __u32 prio_fallback;	/* enum prio_source; PRIO_NR_SOURCES: none */
 const volatile __u32 prio_backend;	/* enum prio_backend, for --status */
 const volatile bool dry_run;
+/* Direct global reclaim is marked (prio_direct_begin() attached). */
+const volatile bool prio_global_marks;
 
 /* include/linux/swap.h and include/linux/sched.h: not in BTF. */
 #define PRIO_MEMCG_RECLAIM_PROACTIVE	(1u << 2)
@@ -230,11 +241,13 @@ struct reclaim_ctx {
 	__u32 target_group;		/* innermost group of the target */
 	__u32 cause;			/* PRIO_CAUSE_MAX or PRIO_CAUSE_HIGH */
 	bool proactive;
+	bool global;			/* direct global reclaim: no target */
 	bool policy;			/* right after a penalty for this task */
 	bool shared;			/* another group's cgroup is below the target */
 };
 
-/* Thread id -> its memcg reclaim.  Preallocated: no allocation in reclaim. */
+/* Thread id -> its memcg or direct global reclaim.  Preallocated: no
+ * allocation in reclaim. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -449,7 +462,7 @@ static void account_reclaim(struct mem_cgroup *memcg, __u64 scanned,
 	cfg = group_cfg(group);
 
 	ctx = bpf_map_lookup_elem(&reclaim_ctx, &tid);
-	if (ctx) {
+	if (ctx && !ctx->global) {
 		if (ctx->proactive)
 			return;		/* counted once, on exit */
 		/*
@@ -469,11 +482,15 @@ static void account_reclaim(struct mem_cgroup *memcg, __u64 scanned,
 		cause = ctx->cause;
 	} else {
 		struct task_struct *task = bpf_get_current_task_btf();
+		bool kswapd = task->flags & PRIO_PF_KSWAPD;
 
+		if (!ctx && !kswapd && prio_global_marks) {
+			gstat_inc(PRIO_GSTAT_UNATTRIBUTED);
+			return;
+		}
 		id = ancestor_id(BPF_CORE_READ(memcg, css.cgroup), 0);
 		level = 0;
-		cause = (task->flags & PRIO_PF_KSWAPD) ? PRIO_CAUSE_KSWAPD :
-							 PRIO_CAUSE_DIRECT;
+		cause = kswapd ? PRIO_CAUSE_KSWAPD : PRIO_CAUSE_DIRECT;
 	}
 
 	st = bpf_map_lookup_elem(&group_state, &group);
@@ -584,10 +601,26 @@ static void reclaim_done(__u64 pages)
 	gstat_inc(PRIO_GSTAT_SOURCE_SWITCHES);
 }
 
+/* Direct global reclaim of an allocation starts: mark the task. */
+SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(prio_direct_begin, gfp_t gfp_flags, int order,
+	     struct mem_cgroup *memcg)
+{
+	struct reclaim_ctx rc = { .global = true };
+	__u32 tid = current_tid();
+
+	if (bpf_map_update_elem(&reclaim_ctx, &tid, &rc, BPF_ANY))
+		gstat_inc(PRIO_GSTAT_NO_CONTEXT);
+	return 0;
+}
+
 /* Global reclaim ends: direct reclaim of an allocation, and kswapd's. */
 SEC("tp_btf/mm_vmscan_direct_reclaim_end")
 int BPF_PROG(prio_direct_end, unsigned long nr_reclaimed)
 {
+	__u32 tid = current_tid();
+
+	bpf_map_delete_elem(&reclaim_ctx, &tid);
 	reclaim_done(nr_reclaimed);
 	return 0;
 }

@@ -213,6 +213,8 @@ enum prio_gstat {
 					 * report of the configured source */
 	PRIO_GSTAT_SOURCE_SWITCHES,	/* ... that made the fallback take over */
 	PRIO_GSTAT_INACTIVE_REPORTS,	/* reports of the source not in use: dropped */
+	PRIO_GSTAT_UNATTRIBUTED,	/* reports in a task neither in a marked
+					 * reclaim nor kswapd: dropped */
 	PRIO_NR_GSTATS,
 };
 

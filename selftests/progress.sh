@@ -16,11 +16,13 @@ seconds_of() {
 	awk -v n="$1" '$1 == n { print $2; exit }' "$durations" 2>/dev/null
 }
 
-# select_tests FILTER...: the names on stdin that contain one FILTER (all
+# select_tests FILTER...: the names on stdin (the first word of each line:
+# memcg-bpf-test -l adds a description) that contain one FILTER (all
 # without a filter), as the test runners' -t does.
 select_tests() {
 	local name f
-	while read -r name; do
+	while read -r name _; do
+		[[ -n $name ]] || continue
 		[[ $# -eq 0 ]] && { echo "$name"; continue; }
 		for f in "$@"; do
 			[[ $name == *"$f"* ]] && { echo "$name"; break; }

@@ -22,6 +22,7 @@ const char *const prio_pin_watch[PRIO_NR_WATCH] = {
 	[PRIO_WATCH_FALLBACK_EXIT] = PRIO_PIN_LINKS "/watch_fallback_exit",
 	[PRIO_WATCH_FALLBACK_GEN] = PRIO_PIN_LINKS "/watch_fallback_gen",
 	[PRIO_WATCH_FALLBACK_GEN_EXIT] = PRIO_PIN_LINKS "/watch_fallback_gen_exit",
+	[PRIO_WATCH_DIRECT_BEGIN] = PRIO_PIN_LINKS "/watch_direct_begin",
 	[PRIO_WATCH_DIRECT_END] = PRIO_PIN_LINKS "/watch_direct_end",
 	[PRIO_WATCH_KSWAPD_END] = PRIO_PIN_LINKS "/watch_kswapd_end",
 };

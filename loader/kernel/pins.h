@@ -6,6 +6,7 @@
  *	links/watch_exit	fexit on it
  *	links/watch_pages	the pages source (vmpressure() or a tracepoint)
  *	links/watch_fallback	the source that takes over if it falls silent
+ *	links/watch_direct_begin start of direct global reclaim (its domain)
  *	links/watch_direct_end	end of direct global reclaim (silence check)
  *	links/watch_kswapd_end	end of a kswapd pass (silence check)
  *	links/group_NAME	the struct_ops link on group NAME's cgroup
@@ -44,7 +45,8 @@ enum prio_watch {
 	PRIO_WATCH_FALLBACK_EXIT,
 	PRIO_WATCH_FALLBACK_GEN,
 	PRIO_WATCH_FALLBACK_GEN_EXIT,
-	PRIO_WATCH_DIRECT_END,		/* direct global reclaim ends */
+	PRIO_WATCH_DIRECT_BEGIN,	/* direct global reclaim starts */
+	PRIO_WATCH_DIRECT_END,		/* ... and ends */
 	PRIO_WATCH_KSWAPD_END,		/* a kswapd pass ends */
 	PRIO_NR_WATCH,
 };

@@ -123,6 +123,8 @@ static int probe_source(struct prio_kernel *k, char *err, size_t errlen)
 			k->source = s;
 			k->fallback = fallback_of(b, s);
 			k->global_ends = prio_btf_has_typedef(b,
+					"btf_trace_mm_vmscan_direct_reclaim_begin") &&
+					 prio_btf_has_typedef(b,
 					"btf_trace_mm_vmscan_direct_reclaim_end") &&
 					 prio_btf_has_typedef(b,
 					"btf_trace_mm_vmscan_balance_pgdat_end");

@@ -32,8 +32,10 @@ struct prio_kernel {
 	enum prio_source source;
 	/* What takes over if source is found silent; PRIO_NR_SOURCES: none. */
 	enum prio_source fallback;
-	/* tp_btf mm_vmscan_direct_reclaim_end and _balance_pgdat_end: the
-	 * ends of global reclaim, for the silence check. */
+	/* tp_btf mm_vmscan_direct_reclaim_begin, _end and
+	 * _balance_pgdat_end: direct global reclaim marked from start to end
+	 * (its reports' domain), and the ends of global reclaim (the silence
+	 * check). */
 	bool global_ends;
 	/* try_to_shrink_lruvec() (MGLRU) for the shrink fallback. */
 	bool shrink_gen;

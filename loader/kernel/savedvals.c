@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -20,13 +19,14 @@
 /* Its directory, PRIO_RUN_DIR unless a test says otherwise. */
 static int make_dir(const char *state_file)
 {
-	char *dir = strdup(state_file);
+	char *dir = strdup(state_file), *slash;
 	int r = 0;
 
 	if (!dir)
 		return -ENOMEM;
-	if (strrchr(dir, '/'))
-		*strrchr(dir, '/') = '\0';
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
 	if (dir[0] && mkdir(dir, 0700) < 0 && errno != EEXIST)
 		r = -errno;
 	free(dir);
@@ -255,12 +255,9 @@ int prio_savedvals_restore(struct prio_savedvals *s, uint32_t i,
 
 int prio_savedvals_restore_all(struct prio_savedvals *s, FILE *out)
 {
-	struct timespec ts;
-	uint64_t now_ns;
+	uint64_t now_ns = prio_now_ns();
 	int r = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	for (uint32_t i = 0; i < s->n; i++)
 		if (s->v[i].ours && prio_savedvals_restore(s, i, now_ns, out) < 0)
 			r = -EIO;

@@ -47,6 +47,7 @@ static void fill_rodata(struct prio_session *s, bool dry_run)
 	ro->prio_source = s->kernel->source;
 	ro->prio_fallback = s->kernel->fallback;
 	ro->prio_backend = s->backend;
+	ro->prio_global_marks = s->kernel->global_ends;
 	for (uint32_t i = 0; i < s->plan->n_groups; i++) {
 		struct prio_group_cfg *g = &ro->prio_groups[i];
 
@@ -99,6 +100,8 @@ static struct bpf_program *watch_prog(const struct prio_session *s,
 		return gen ? s->skel->progs.prio_shrink_gen_enter : NULL;
 	case PRIO_WATCH_FALLBACK_GEN_EXIT:
 		return gen ? s->skel->progs.prio_shrink_gen_exit : NULL;
+	case PRIO_WATCH_DIRECT_BEGIN:
+		return ends ? s->skel->progs.prio_direct_begin : NULL;
 	case PRIO_WATCH_DIRECT_END:
 		return ends ? s->skel->progs.prio_direct_end : NULL;
 	default:
@@ -114,6 +117,7 @@ static void choose_programs(struct prio_session *s)
 	bpf_program__set_autoload(s->skel->progs.prio_shrink_exit, false);
 	bpf_program__set_autoload(s->skel->progs.prio_shrink_gen_enter, false);
 	bpf_program__set_autoload(s->skel->progs.prio_shrink_gen_exit, false);
+	bpf_program__set_autoload(s->skel->progs.prio_direct_begin, false);
 	bpf_program__set_autoload(s->skel->progs.prio_direct_end, false);
 	bpf_program__set_autoload(s->skel->progs.prio_kswapd_end, false);
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
@@ -225,8 +229,8 @@ int prio_session_attach_watch(struct prio_session *s, char *err, size_t errlen)
 					 w >= PRIO_WATCH_FALLBACK &&
 					 w <= PRIO_WATCH_FALLBACK_GEN_EXIT ?
 					 prio_source_hook(s->kernel->fallback) :
-					 w >= PRIO_WATCH_DIRECT_END ?
-					 "the end of global reclaim" :
+					 w >= PRIO_WATCH_DIRECT_BEGIN ?
+					 "the start and end of global reclaim" :
 					 "try_to_free_mem_cgroup_pages()",
 					 strerror(errno));
 	}

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -55,6 +54,7 @@ const char *const prio_gstat_names[PRIO_NR_GSTATS] = {
 	[PRIO_GSTAT_UNHEARD] = "reclaims_unheard",
 	[PRIO_GSTAT_SOURCE_SWITCHES] = "source_switches",
 	[PRIO_GSTAT_INACTIVE_REPORTS] = "reports_of_inactive_source",
+	[PRIO_GSTAT_UNATTRIBUTED] = "reports_unattributed",
 };
 
 static void view_init(struct prio_view *v, bool own)
@@ -303,14 +303,6 @@ static void read_link(const struct prio_view *v,
 	ret->attached = ret->cgroup_id != 0 && map_id != 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 int prio_view_read(const struct prio_view *v, const struct prio_attach_abi *abi,
 		   struct prio_status *ret_status)
 {
@@ -319,7 +311,7 @@ int prio_view_read(const struct prio_view *v, const struct prio_attach_abi *abi,
 	memset(st, 0, sizeof(*st));
 	st->dry_run = v->dry_run;
 	st->n_groups = v->n_groups;
-	st->now_ns = now_ns();
+	st->now_ns = prio_now_ns();
 	for (uint32_t i = 0; i < v->n_groups; i++) {
 		struct prio_group_status *g = &st->groups[i];
 

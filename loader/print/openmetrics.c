@@ -102,6 +102,8 @@ static const struct om_global_counter global_counters[] = {
 	  "Reclaims for memory.reclaim, which press nobody." },
 	{ "reclaims_without_context", PRIO_GSTAT_NO_CONTEXT,
 	  "Reclaim contexts that did not fit the policy's map." },
+	{ "reclaim_reports_unattributed", PRIO_GSTAT_UNATTRIBUTED,
+	  "Reclaim reports in a task with no reclaim the policy saw start." },
 };
 
 static void header(const char *name, enum om_type type, const char *help,
