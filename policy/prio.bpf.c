@@ -29,10 +29,10 @@
  *   dropped (PRIO_GSTAT_UNATTRIBUTED): its reclaim began before the policy
  *   was attached, or the kernel skipped the program that records it (a
  *   tracing program is skipped on a CPU where it is already running:
- *   bpftool's recursion_misses).  Counted as global
- *   it would press the root's domain, bystanders and all, for a limit's
- *   reclaim.  On a kernel without the tracepoints such a report counts as
- *   global, as direct reclaim then has no mark either.  The pages come
+ *   bpftool's recursion_misses).  Counted as global it would press the
+ *   root's domain, bystanders and all, for a limit's reclaim.  On a kernel
+ *   without the tracepoints such a report counts as global, as direct
+ *   reclaim then has no mark either.  The pages come
  *   from one program the loader picks from the running kernel's BTF:
  *   fentry on vmpressure(), which vmscan calls once per memcg it shrank
  *   (classic LRU and MGLRU alike, never for proactive reclaim), with that
@@ -125,11 +125,14 @@
  * recently seen slot is taken over (PRIO_STAT_DOMAIN_EVICTIONS); a task
  * whose reclaim context does not fit the context map is not attributed
  * (PRIO_GSTAT_NO_CONTEXT, then PRIO_GSTAT_UNATTRIBUTED), nor is
- * node_reclaim (zone_reclaim_mode), which has no mark here; a source that reports only some of
- * the reclaims (say, v1 hierarchies) is not found silent; a reclaim path
- * with no end watched here (node_reclaim, a kernel without the global
- * tracepoints) only ever delays the switch, because a report marks the
- * task until its next watched end; "policy-caused" versus "own limit" is
+ * node_reclaim (zone_reclaim_mode), which has no mark here; an exit
+ * program the kernel skipped leaves the task's record, and a later reclaim
+ * whose entry it also skipped reports against that old target; a source
+ * that reports only some of the reclaims (say, v1 hierarchies) is not
+ * found silent; a reclaim path with no end watched here (node_reclaim, a
+ * kernel without the global tracepoints) only ever delays the switch,
+ * because a report marks the task until its next watched end;
+ * "policy-caused" versus "own limit" is
  * told by the reclaiming task having just been given a penalty, a
  * heuristic that only affects which counter ignored pages go to.
  */

@@ -122,7 +122,7 @@ static int probe_source(struct prio_kernel *k, char *err, size_t errlen)
 		if (s != PRIO_SOURCE_SHRINK && source_available(b, s)) {
 			k->source = s;
 			k->fallback = fallback_of(b, s);
-			k->global_ends = prio_btf_has_typedef(b,
+			k->global_marks = prio_btf_has_typedef(b,
 					"btf_trace_mm_vmscan_direct_reclaim_begin") &&
 					 prio_btf_has_typedef(b,
 					"btf_trace_mm_vmscan_direct_reclaim_end") &&

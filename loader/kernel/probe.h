@@ -36,7 +36,7 @@ struct prio_kernel {
 	 * _balance_pgdat_end: direct global reclaim marked from start to end
 	 * (its reports' domain), and the ends of global reclaim (the silence
 	 * check). */
-	bool global_ends;
+	bool global_marks;
 	/* try_to_shrink_lruvec() (MGLRU) for the shrink fallback. */
 	bool shrink_gen;
 	/* memcg_bpf_ops and a way to attach it to a cgroup; NULL on a

@@ -47,7 +47,7 @@ static void fill_rodata(struct prio_session *s, bool dry_run)
 	ro->prio_source = s->kernel->source;
 	ro->prio_fallback = s->kernel->fallback;
 	ro->prio_backend = s->backend;
-	ro->prio_global_marks = s->kernel->global_ends;
+	ro->prio_global_marks = s->kernel->global_marks;
 	for (uint32_t i = 0; i < s->plan->n_groups; i++) {
 		struct prio_group_cfg *g = &ro->prio_groups[i];
 
@@ -81,7 +81,7 @@ static struct bpf_program *source_prog(const struct prio_session *s,
 static struct bpf_program *watch_prog(const struct prio_session *s,
 				      enum prio_watch w)
 {
-	bool ends = s->kernel->global_ends;
+	bool marks = s->kernel->global_marks;
 	bool shrink = s->kernel->fallback == PRIO_SOURCE_SHRINK;
 	bool gen = shrink && s->kernel->shrink_gen;
 
@@ -101,11 +101,11 @@ static struct bpf_program *watch_prog(const struct prio_session *s,
 	case PRIO_WATCH_FALLBACK_GEN_EXIT:
 		return gen ? s->skel->progs.prio_shrink_gen_exit : NULL;
 	case PRIO_WATCH_DIRECT_BEGIN:
-		return ends ? s->skel->progs.prio_direct_begin : NULL;
+		return marks ? s->skel->progs.prio_direct_begin : NULL;
 	case PRIO_WATCH_DIRECT_END:
-		return ends ? s->skel->progs.prio_direct_end : NULL;
+		return marks ? s->skel->progs.prio_direct_end : NULL;
 	default:
-		return ends ? s->skel->progs.prio_kswapd_end : NULL;
+		return marks ? s->skel->progs.prio_kswapd_end : NULL;
 	}
 }
 
