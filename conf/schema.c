@@ -83,13 +83,19 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		.doc = "Who picks the victim of an OOM (at a memory.max, or "
 		       "global). \"priority\": the lowest-priority group in "
 		       "the OOM's domain that holds memory worth killing. On a "
-		       "kernel without an OOM hook (every kernel today) "
-		       "memcg-prio --foreground can only steer the kernel's "
-		       "choice: it keeps the oom_score_adj of the groups' "
-		       "tasks in bands, the lowest priority highest (1000) and "
-		       "the highest 0, and the kernel still chooses; "
-		       "memcg-prio(8) says exactly what that guarantees. "
-		       "\"kernel\": memcg-prio leaves OOM alone (no "
+		       "kernel with the OOM hook (bpf_oom_ops, the patches in "
+		       "kernel/) memcg-prio --foreground attaches a BPF policy "
+		       "to the root cgroup that chooses: the process with the "
+		       "largest RSS in the lowest group inside the domain that "
+		       "may be killed (oom_kill) and holds more than 4 MiB; if "
+		       "there is none, the kernel chooses as always. On other "
+		       "kernels memcg-prio --foreground can only steer the "
+		       "kernel's choice: it keeps the oom_score_adj of the "
+		       "groups' tasks in bands, the lowest priority highest "
+		       "(1000) and the highest 0, and the kernel still "
+		       "chooses; memcg-prio(8) says exactly what each "
+		       "guarantees, and --check which one is used. "
+		       "\"kernel\": memcg-prio leaves OOM alone (no hook, no "
 		       "oom_score_adj, no memory.oom.group, no xattrs); it "
 		       "still counts the kills." },
 	[PRIO_KEY_PATH] = { GROUP(path),
@@ -169,8 +175,12 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "throttle_max_ms or throttle_max_share." },
 	[PRIO_KEY_OOM_KILL] = { GROUP(oom_kill),
 		.type = PRIO_TYPE_BOOL, .def = "true",
-		.doc = "Whether an OOM may kill this group's tasks. \"false\" "
-		       "puts them below every band (oom_score_adj -999): the "
+		.doc = "Whether an OOM may kill this group's tasks. With the "
+		       "OOM hook, \"false\" makes the hook pass the group "
+		       "over; if no other group in the domain has a task to "
+		       "kill, the kernel's own killer chooses, and may choose "
+		       "here. Without the hook, \"false\" puts the tasks "
+		       "below every band (oom_score_adj -999): the "
 		       "kernel picks one of them only if every other task in "
 		       "the OOM's domain is unkillable or smaller by more than "
 		       "999/1000 of the domain's memory. Never -1000, which would leave an "
@@ -187,7 +197,7 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "found on exit (or the next run, or --detach, after a "
 		       "crash). The kernel kills as a whole from the highest "
 		       "cgroup with memory.oom.group set, up to the OOM's "
-		       "domain." },
+		       "domain, also when the OOM hook chose the task." },
 	[PRIO_KEY_OOMD_PREFERENCE] = { GROUP(oomd_preference),
 		.type = PRIO_TYPE_ENUM, .names = oomd_pref_names, .def = "none",
 		.doc = "What systemd-oomd is told about this group: \"avoid\" "

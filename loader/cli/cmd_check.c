@@ -33,6 +33,31 @@ static void print_plan(const struct prio_ctx *ctx)
 	}
 }
 
+/* Which OOM backend memcg-prio --foreground will use, and why. */
+static void print_oom_backend(const struct prio_ctx *ctx)
+{
+	switch (prio_oom_backend(ctx->config->oom,
+				 ctx->kernel.oom_abi != NULL)) {
+	case PRIO_OOM_BACKEND_NONE:
+		printf("oom: kernel: memcg-prio leaves OOM to the kernel and "
+		       "counts the kills\n");
+		break;
+	case PRIO_OOM_BACKEND_HOOK:
+		printf("oom: priority, through the OOM hook (bpf_oom_ops): "
+		       "memcg-prio --foreground attaches it to the root cgroup "
+		       "and it picks the victim, the largest process of the "
+		       "lowest group in the OOM's domain (memcg-prio(8), OOM "
+		       "priority)\n");
+		break;
+	default:
+		printf("oom: priority, and %s: memcg-prio --foreground keeps "
+		       "oom_score_adj in bands and the kernel chooses "
+		       "(memcg-prio(8), OOM priority)\n",
+		       ctx->kernel.no_oom_hook[0] ? ctx->kernel.no_oom_hook :
+		       "this kernel has no OOM hook");
+	}
+}
+
 /* With a policy attached: could --attach replace it?  -1 if not. */
 static int check_replace(struct prio_ctx *ctx, bool have_plan)
 {
@@ -107,14 +132,7 @@ int prio_cmd_check(struct prio_ctx *ctx)
 		       "lowers memory.high itself; run it, or the unit "
 		       "memcg-prio-foreground.service\n",
 		       prio_mode_to_string(ctx->config->mode));
-	if (prio_oom_backend(ctx->config->oom) == PRIO_OOM_BACKEND_NONE)
-		printf("oom: kernel: memcg-prio leaves OOM to the kernel and "
-		       "counts the kills\n");
-	else
-		printf("oom: priority, and this kernel has no OOM hook: "
-		       "memcg-prio --foreground keeps oom_score_adj in bands "
-		       "and the kernel chooses (memcg-prio(8), OOM priority)"
-		       "\n");
+	print_oom_backend(ctx);
 	return PRIO_EXIT_OK;
 }
 

@@ -35,6 +35,13 @@ struct found {
 	struct found_link links[2 * PRIO_MAX_GROUPS + 2];
 };
 
+/* How struct_ops links are attached: memcg_bpf_ops' way, or the OOM
+ * hook's on a kernel with that only (the same ABI today). */
+static const struct prio_attach_abi *abi_of(const struct prio_ctx *ctx)
+{
+	return ctx->kernel.abi ? ctx->kernel.abi : ctx->kernel.oom_abi;
+}
+
 /* Detach what is pinned in dir/links (struct_ops links at once). */
 static void detach_links(struct prio_ctx *ctx, const char *dir,
 			 struct found *f)
@@ -66,7 +73,7 @@ static void detach_links(struct prio_ctx *ctx, const char *dir,
 			l->type = info.type;
 			snprintf(l->name, sizeof(l->name), "%s", de->d_name);
 			if (info.type == BPF_LINK_TYPE_STRUCT_OPS &&
-			    ctx->kernel.abi && ctx->kernel.abi->detach(fd) < 0)
+			    abi_of(ctx) && abi_of(ctx)->detach(fd) < 0)
 				log_warn("cannot detach link %u (%s): %s",
 					 info.id, de->d_name, strerror(errno));
 		}
@@ -85,9 +92,9 @@ static bool link_gone(const struct prio_ctx *ctx, const struct found_link *l)
 	if (fd < 0)
 		return errno == ENOENT;
 	close(fd);
-	if (l->type != BPF_LINK_TYPE_STRUCT_OPS || !ctx->kernel.abi)
+	if (l->type != BPF_LINK_TYPE_STRUCT_OPS || !abi_of(ctx))
 		return false;
-	return ctx->kernel.abi->link_info_by_id(l->id, &cgroup_id, &map_id) == 0 &&
+	return abi_of(ctx)->link_info_by_id(l->id, &cgroup_id, &map_id) == 0 &&
 	       !cgroup_id && !map_id;
 }
 
@@ -152,10 +159,11 @@ static void report_others(const struct prio_ctx *ctx)
 	}
 }
 
-/* Remove pin_path and its -new sibling, detaching what they hold. */
+/* Remove pin_path and its -new and -oom siblings, detaching what they
+ * hold. */
 static int remove_all(struct prio_ctx *ctx, struct found *f)
 {
-	const char *suffixes[] = { "", PRIO_PINS_NEW };
+	const char *suffixes[] = { "", PRIO_PINS_NEW, PRIO_PINS_OOM };
 	char dir[PATH_MAX];
 	int r = 0;
 
@@ -176,12 +184,14 @@ static int remove_all(struct prio_ctx *ctx, struct found *f)
 
 int prio_cmd_detach(struct prio_ctx *ctx)
 {
-	char new_dir[PATH_MAX];
+	char new_dir[PATH_MAX], oom_dir[PATH_MAX];
 	struct found *f;
 	int r = PRIO_EXIT_OK;
 
 	prio_pins_sibling(ctx->pin_path, PRIO_PINS_NEW, new_dir, sizeof(new_dir));
-	if (!prio_pins_present(ctx->pin_path) && !prio_pins_present(new_dir)) {
+	prio_pins_sibling(ctx->pin_path, PRIO_PINS_OOM, oom_dir, sizeof(oom_dir));
+	if (!prio_pins_present(ctx->pin_path) && !prio_pins_present(new_dir) &&
+	    !prio_pins_present(oom_dir)) {
 		log_info("nothing attached: nothing pinned at %s", ctx->pin_path);
 		return PRIO_EXIT_OK;
 	}

@@ -2,10 +2,12 @@
 /*
  * --foreground: attach, print a line per change of state, detach on SIGINT,
  * SIGTERM or SIGHUP (closing the links' fds does it).  With the hook
- * nothing is pinned.  In mode memory.high this process is the backend: it
+ * nothing of the throttling policy is pinned.  In mode memory.high this process is the backend: it
  * lowers and restores the groups' memory.high (highctl.c) every poll, pins
  * the maps so that --status sees it, and restores everything on the way
- * out.
+ * out.  With [global] oom = priority on a kernel with an OOM hook it also
+ * attaches the OOM policy to the root cgroup, pinned beside the other pins
+ * (PIN_PATH-oom) until it exits; otherwise it keeps oom_score_adj in bands.
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include "kernel/highctl.h"
 #include "kernel/lowctl.h"
 #include "kernel/oomctl.h"
+#include "kernel/oomhook.h"
 #include "kernel/reclaimctl.h"
 #include "log.h"
 #include "kernel/pins.h"
@@ -87,18 +90,38 @@ static void give_back(struct backend *b, const struct prio_status *st)
 	prio_reclaimctl_update(&b->rc, by, st, stdout);
 }
 
+/* A line per kill of the OOM hook (if any) since the last poll. */
+static void report_hook(const struct prio_oomhook *h,
+			const struct prio_oomctl *o, struct prio_oom_state *last,
+			uint64_t now_ns)
+{
+	struct prio_oom_state cur;
+
+	if (!h->skel || prio_oomhook_read(h, &cur) < 0)
+		return;
+	prio_oomctl_report_hook(o, last, &cur, now_ns, stdout);
+	*last = cur;
+}
+
 /* Poll the policy's state until a signal; b drives the backend if set,
- * o the OOM fallback. */
+ * o the OOM fallback, h the OOM hook (if loaded). */
 static int watch(struct prio_ctx *ctx, const struct prio_view *v,
-		 struct backend *b, struct prio_oomctl *o)
+		 struct backend *b, struct prio_oomctl *o,
+		 const struct prio_oomhook *h)
 {
 	struct prio_highctl *hc = b ? &b->hc : NULL;
+	struct prio_oom_state *hs = calloc(1, sizeof(*hs));
 	struct prio_status *st = calloc(2, sizeof(*st));
 	struct timespec ts = { .tv_nsec = hc ? POLL_NS_HIGH : POLL_NS };
 	int cur = 0, r;
 
-	if (!st)
+	if (!st || !hs) {
+		free(st);
+		free(hs);
 		return -ENOMEM;
+	}
+	if (h->skel)
+		prio_oomhook_read(h, hs);
 	r = prio_view_read(v, ctx->kernel.abi, &st[0]);
 	while (!r && !stop) {
 		nanosleep(&ts, NULL);
@@ -109,6 +132,7 @@ static int watch(struct prio_ctx *ctx, const struct prio_view *v,
 			break;
 		}
 		prio_status_print_changes(&st[cur], &st[!cur], stdout);
+		report_hook(h, o, hs, st[!cur].now_ns);
 		prio_oomctl_update(o, st[!cur].now_ns, stdout);
 		if (b) {
 			prio_highctl_update(hc, &st[!cur], stdout);
@@ -119,6 +143,7 @@ static int watch(struct prio_ctx *ctx, const struct prio_view *v,
 	if (b)
 		prio_reclaimctl_stop_all(&b->rc, &st[cur], stdout);
 	free(st);
+	free(hs);
 	return r;
 }
 
@@ -166,23 +191,40 @@ static int start_highctl(struct prio_ctx *ctx, struct prio_session *s,
 	return r;
 }
 
-/* OOM: oom_score_adj bands (no OOM hook), memory.oom.group, xattrs. */
-static int start_oomctl(struct prio_ctx *ctx, struct prio_oomctl *o)
+/*
+ * OOM: memory.oom.group and the xattrs, then the OOM hook where the kernel
+ * has one, else oom_score_adj bands from the first poll.  With the hook
+ * no band is written: the hook chooses by group and RSS, and a band would
+ * only change what the kernel's killer picks when the hook chose nobody,
+ * which is meant to be the kernel's own choice.  All or nothing.
+ */
+static int start_oomctl(struct prio_ctx *ctx, struct prio_oomctl *o,
+			struct prio_oomhook *h)
 {
-	char file[PATH_MAX];
+	enum prio_oom_backend backend;
+	char file[PATH_MAX], dir[PATH_MAX];
 	int r;
 
+	backend = prio_oom_backend(ctx->config->oom,
+				   ctx->kernel.oom_abi != NULL);
 	r = prio_oomctl_state_file(ctx->pin_path, file, sizeof(file));
+	if (!r)
+		r = prio_oomhook_pin_dir(ctx->pin_path, dir, sizeof(dir));
 	if (r < 0)
 		return prio_fail(ctx->err, sizeof(ctx->err), r, "pin path %s "
 				 "is too long", ctx->pin_path);
-	return prio_oomctl_init(o, file, ctx->config,
-				prio_oom_backend(ctx->config->oom),
-				ctx->args->dry_run, stdout, ctx->err,
-				sizeof(ctx->err));
+	r = prio_oomctl_init(o, file, ctx->config, backend, ctx->args->dry_run,
+			     stdout, ctx->err, sizeof(ctx->err));
+	/* A dry run kills nobody: no hook (the kernel chooses). */
+	if (r < 0 || backend != PRIO_OOM_BACKEND_HOOK || ctx->args->dry_run)
+		return r;
+	/* On failure the caller restores o; the hook undoes itself. */
+	return prio_oomhook_start(h, &ctx->kernel, ctx->config, ctx->plan, dir,
+				  ctx->err, sizeof(ctx->err));
 }
 
-static void print_oom_mode(const struct prio_oomctl *o)
+static void print_oom_mode(const struct prio_oomctl *o,
+			   const struct prio_oomhook *h)
 {
 	uint32_t prio[PRIO_MAX_GROUPS], n = o->n_groups;
 
@@ -191,6 +233,24 @@ static void print_oom_mode(const struct prio_oomctl *o)
 	if (o->backend == PRIO_OOM_BACKEND_NONE) {
 		printf("memcg-prio: oom = kernel: OOM kills are counted, not "
 		       "steered\n");
+		return;
+	}
+	if (o->backend == PRIO_OOM_BACKEND_HOOK && !h->skel) {
+		printf("memcg-prio: OOM: dry run: the OOM hook is not "
+		       "attached, the kernel chooses\n");
+		return;
+	}
+	if (o->backend == PRIO_OOM_BACKEND_HOOK) {
+		printf("memcg-prio: OOM: the OOM hook is attached to the root "
+		       "cgroup: it kills the largest process of the lowest "
+		       "group in the OOM's domain that holds more than %llu "
+		       "KiB (", (unsigned long long)(PRIO_OOM_MIN_BYTES >> 10));
+		for (uint32_t i = 0; i < o->n_groups; i++)
+			printf("%s'%s' %u%s", i ? ", " : "", o->g[i].name,
+			       o->g[i].priority,
+			       o->g[i].band == PRIO_OOM_ADJ_NO_KILL ?
+			       " never" : "");
+		printf(")\n");
 		return;
 	}
 	printf("memcg-prio: OOM: no OOM hook in this kernel: the kernel "
@@ -216,6 +276,7 @@ static int run(struct prio_ctx *ctx, struct backend *hc,
 	       struct prio_oomctl *o)
 {
 	bool dry = ctx->args->dry_run;
+	struct prio_oomhook h = { 0 };
 	struct prio_session s;
 	struct prio_view v;
 	int r;
@@ -233,7 +294,7 @@ static int run(struct prio_ctx *ctx, struct backend *hc,
 		prio_session_close(&s);
 		return PRIO_EXIT_FAILURE;
 	}
-	if (start_oomctl(ctx, o) < 0) {
+	if (start_oomctl(ctx, o, &h) < 0) {
 		log_err("%s; nothing was attached", ctx->err);
 		prio_oomctl_restore_all(o, stdout);
 		if (hc)
@@ -246,13 +307,16 @@ static int run(struct prio_ctx *ctx, struct backend *hc,
 	       "SIGHUP detaches\n", ctx->plan->n_groups,
 	       hc ? "mode memory.high (this process lowers memory.high)" :
 		    "mode hook", dry ? " (dry run: nothing is throttled)" : "");
-	print_oom_mode(o);
+	print_oom_mode(o, &h);
 	fflush(stdout);
 	r = PRIO_EXIT_OK;
-	if (watch(ctx, &v, hc, o) < 0) {
+	if (watch(ctx, &v, hc, o, &h) < 0) {
 		log_err("%s", ctx->err);
 		r = PRIO_EXIT_FAILURE;
 	}
+	if (prio_oomhook_stop(&h) < 0)
+		log_err("cannot remove the OOM hook's pins: %s; memcg-prio "
+			"--detach tries again", strerror(errno));
 	if (prio_oomctl_restore_all(o, stdout) < 0)
 		log_err("could not restore every oom_score_adj (see above); "
 			"memcg-prio --detach tries again");

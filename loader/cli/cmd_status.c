@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -13,6 +14,7 @@
 #include "kernel/highctl.h"
 #include "kernel/lowctl.h"
 #include "kernel/oomctl.h"
+#include "kernel/oomhook.h"
 #include "log.h"
 #include "kernel/pins.h"
 #include "kernel/probe.h"
@@ -37,9 +39,42 @@ static void print_status(const struct prio_status *st, const char *where,
 		prio_status_print_text(st, where, out);
 }
 
+/*
+ * The OOM hook alone, as a --foreground in mode hook pins it (text and
+ * JSON; the metrics say "not attached").  false if there is none.
+ */
+static bool print_oom_only(const char *pin_path, enum prio_format f,
+			   FILE *out)
+{
+	struct prio_oom_config *cfg = calloc(1, sizeof(*cfg));
+	struct prio_oom_state *os = calloc(1, sizeof(*os));
+	char dir[PATH_MAX];
+	struct timespec ts;
+	bool done = false;
+
+	if (cfg && os && !metrics(f) &&
+	    prio_oomhook_pin_dir(pin_path, dir, sizeof(dir)) == 0 &&
+	    prio_oomhook_read_pins(dir, cfg, os) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (f != PRIO_FORMAT_JSON)
+			fprintf(out, "memcg-prio: not attached (nothing pinned "
+				"at %s)\n", pin_path);
+		prio_status_print_oom_only(pin_path, dir, cfg, os,
+					   (uint64_t)ts.tv_sec * 1000000000ull +
+					   (uint64_t)ts.tv_nsec,
+					   f == PRIO_FORMAT_JSON, out);
+		done = true;
+	}
+	free(cfg);
+	free(os);
+	return done;
+}
+
 static void print_detached(const char *pin_path, enum prio_format f,
 			   FILE *out)
 {
+	if (print_oom_only(pin_path, f, out))
+		return;
 	if (f == PRIO_FORMAT_JSON)
 		prio_status_print_json_detached(pin_path, out);
 	else if (metrics(f))
@@ -77,6 +112,8 @@ static struct prio_status *read_status(struct prio_ctx *ctx)
 	if (st)
 		prio_oomctl_read_status(prio_oomctl_state_file(ctx->pin_path, file,
 					sizeof(file)) == 0 ? file : NULL, st);
+	if (st && prio_oomhook_pin_dir(ctx->pin_path, file, sizeof(file)) == 0)
+		prio_oomhook_read_status(file, st);
 	prio_view_close(&v);
 	return st;
 }

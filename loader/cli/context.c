@@ -17,6 +17,7 @@
 #include "kernel/highctl.h"
 #include "kernel/lowctl.h"
 #include "kernel/oomctl.h"
+#include "kernel/oomhook.h"
 #include "log.h"
 #include "kernel/pins.h"
 #include "plan/trust.h"
@@ -237,7 +238,29 @@ static int clear_stale_low(struct prio_ctx *ctx)
 	return n;
 }
 
-/* oom_score_adj, memory.oom.group and xattrs a gone --foreground left. */
+/* The OOM hook a gone --foreground left attached and pinned. */
+static int clear_stale_oom_hook(struct prio_ctx *ctx)
+{
+	char dir[PATH_MAX];
+	int n;
+
+	if (prio_oomhook_pin_dir(ctx->pin_path, dir, sizeof(dir)) < 0 ||
+	    !prio_pins_present(dir))
+		return 0;
+	n = prio_oomhook_remove_pinned(dir, ctx->kernel.oom_abi);
+	if (n < 0) {
+		log_err("cannot remove the OOM hook that memcg-prio "
+			"--foreground left pinned at %s: %s", dir,
+			strerror(-n));
+		return -1;
+	}
+	log_info("detached the OOM hook that memcg-prio --foreground left "
+		 "at %s", dir);
+	return n;
+}
+
+/* oom_score_adj, memory.oom.group and xattrs a gone --foreground left,
+ * and its OOM hook (an --attach's hook has no state file: it stays). */
 static int clear_stale_oom(struct prio_ctx *ctx)
 {
 	char file[PATH_MAX];
@@ -252,6 +275,9 @@ static int clear_stale_oom(struct prio_ctx *ctx)
 		log_err("%s", ctx->err);
 		return -1;
 	}
+	/* Its owner is gone (recover refuses while it runs). */
+	if (clear_stale_oom_hook(ctx) < 0)
+		return -1;
 	return n;
 }
 

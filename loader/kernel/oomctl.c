@@ -23,12 +23,11 @@
 
 /* --- Bands ------------------------------------------------------------------ */
 
-enum prio_oom_backend prio_oom_backend(enum prio_oom setting)
+enum prio_oom_backend prio_oom_backend(enum prio_oom setting, bool has_hook)
 {
-	/* No kernel offers an OOM hook yet: the day one does, probe it here
-	 * (BTF, as probe.c does for memcg_bpf_ops) and return _HOOK. */
-	return setting == PRIO_OOM_KERNEL ? PRIO_OOM_BACKEND_NONE
-					  : PRIO_OOM_BACKEND_SCORE_ADJ;
+	if (setting == PRIO_OOM_KERNEL)
+		return PRIO_OOM_BACKEND_NONE;
+	return has_hook ? PRIO_OOM_BACKEND_HOOK : PRIO_OOM_BACKEND_SCORE_ADJ;
 }
 
 /* How many distinct priorities of prio[0..n) are above p, and in all. */

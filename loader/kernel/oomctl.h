@@ -59,10 +59,12 @@ enum prio_oom_backend {
 };
 
 /*
- * The backend for setting oom: SCORE_ADJ or NONE.  The one place a kernel
- * with an OOM hook will switch to PRIO_OOM_BACKEND_HOOK; none has it yet.
+ * The backend for setting oom on a kernel with (has_hook: bpf_oom_ops and
+ * a cgroup attach for it, prio_kernel.oom_abi) or without an OOM hook:
+ * NONE for oom = kernel, else HOOK or SCORE_ADJ.  The one place that
+ * chooses.
  */
-enum prio_oom_backend prio_oom_backend(enum prio_oom setting);
+enum prio_oom_backend prio_oom_backend(enum prio_oom setting, bool has_hook);
 
 /*
  * oom_score_adj of group i of the priorities prio[0..n): the lowest
@@ -159,6 +161,22 @@ int prio_oom_events_read(const char *path, uint64_t v[3]);
 /* Print a line if group i lost tasks to an OOM since the last call. */
 void prio_oomctl_report_kills(struct prio_oomctl *o, uint32_t i,
 			      uint64_t now_ns, FILE *out);
+
+/*
+ * oomevents.c: a line for the OOM hook's last kill if it killed since
+ * old; cur->last.index indexes o's groups (the config's order).
+ */
+struct prio_oom_state;
+void prio_oomctl_report_hook(const struct prio_oomctl *o,
+			     const struct prio_oom_state *old,
+			     const struct prio_oom_state *cur, uint64_t now_ns,
+			     FILE *out);
+
+/* The domain of an OOM in words: "global", "limit of PATH" with PATH the
+ * ancestor of group_path whose cgroup id is domain_id, else "limit of
+ * cgroup N". */
+void prio_oom_domain_name(const char *group_path, uint64_t domain_id,
+			  char *buf, size_t len);
 
 /* user.oomd_avoid or user.oomd_omit, NULL for none. */
 const char *prio_oomd_xattr(enum prio_oomd_pref p);

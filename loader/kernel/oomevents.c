@@ -6,10 +6,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kernel/cgfile.h"
 #include "kernel/oomctl.h"
 #include "kernel/view.h"
+#include "plan/oomplan.h"
 #include "print/status.h"
 
 static const char *const event_keys[3] = { "oom", "oom_kill", "oom_group_kill" };
@@ -65,10 +68,70 @@ void prio_oomctl_report_kills(struct prio_oomctl *o, uint32_t i,
 		if (o->backend == PRIO_OOM_BACKEND_SCORE_ADJ)
 			fprintf(out, "the kernel chose, memcg-prio had put its "
 				"tasks in oom_score_adj band %d\n", g->band);
+		else if (o->backend == PRIO_OOM_BACKEND_HOOK)
+			fprintf(out, "memcg-prio's OOM hook chose where it has "
+				"an 'OOM hook:' line, the kernel otherwise\n");
 		else
 			fprintf(out, "the kernel chose (oom = kernel)\n");
 	}
 	memcpy(g->events, v, sizeof(v));
+}
+
+/* --- The OOM hook's kills ------------------------------------------------ */
+
+void prio_oom_domain_name(const char *group_path, uint64_t domain_id,
+			  char *buf, size_t len)
+{
+	char up[PRIO_CGROUP_PATH_LEN], *slash;
+	struct stat st, own;
+
+	if (!domain_id) {
+		snprintf(buf, len, "global");
+		return;
+	}
+	snprintf(up, sizeof(up), "%s", group_path);
+	/* Above the cgroup2 mount, inode numbers are another file system's. */
+	own.st_dev = 0;
+	stat(up, &own);
+	for (;;) {
+		if (stat(up, &st) == 0 && st.st_dev == own.st_dev &&
+		    st.st_ino == domain_id) {
+			snprintf(buf, len, "limit of %s", up);
+			return;
+		}
+		slash = strrchr(up, '/');
+		if (!slash || slash == up)
+			break;
+		*slash = '\0';
+	}
+	snprintf(buf, len, "limit of cgroup %" PRIu64, domain_id);
+}
+
+void prio_oomctl_report_hook(const struct prio_oomctl *o,
+			     const struct prio_oom_state *old,
+			     const struct prio_oom_state *cur, uint64_t now_ns,
+			     FILE *out)
+{
+	const struct prio_oom_kill *k = &cur->last;
+	const struct prio_oomctl_group *g;
+	char domain[PRIO_CGROUP_PATH_LEN + 32];
+	uint64_t n = cur->kills - old->kills;
+
+	if (!n || k->index >= o->n_groups)
+		return;
+	g = &o->g[k->index];
+	prio_oom_domain_name(g->path, k->domain_id, domain, sizeof(domain));
+	prio_status_stamp(now_ns, out);
+	fprintf(out, "OOM hook: killed pid %d (%.16s, %" PRIu64 " KiB) of "
+		"group '%s' (%s) (domain: %s): %s; the hook's kills in the "
+		"group: %" PRIu64, k->pid, k->comm,
+		(uint64_t)k->rss_pages * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024),
+		g->name, g->path, domain, prio_oom_reason_text(k->reason),
+		(uint64_t)cur->group[k->index][PRIO_OOM_STAT_KILLS]);
+	if (n > 1)
+		fprintf(out, " (%" PRIu64 " kills since the last poll, the "
+			"last one shown)", n);
+	fputc('\n', out);
 }
 
 /* --- --status ---------------------------------------------------------------- */

@@ -16,6 +16,13 @@
  *	maps/global_stats	counters of events that did nothing (per CPU)
  *	maps/source_state	which source counts, and its silence
  *
+ * The OOM hook (policy/oom.bpf.c), which memcg-prio --foreground attaches
+ * to the root cgroup, has its own set beside them, PIN_PATH-oom:
+ *
+ *	links/oom_handler	the bpf_oom_ops link on the root cgroup
+ *	maps/oom_config		the groups as the OOM policy walks them
+ *	maps/oom_state		its counters and last kill
+ *
  * A new set is pinned into PIN_PATH-new and then renamed into place (or
  * exchanged with the old set, atomically), so that pin_path always holds a
  * complete set or none.  No dots: bpffs reserves names with dots.
@@ -54,6 +61,11 @@ extern const char *const prio_pin_watch[PRIO_NR_WATCH];
 
 /* Suffix of the directory a new set of pins is made in. */
 #define PRIO_PINS_NEW		"-new"
+/* Suffix of the OOM hook's directory, and its pins. */
+#define PRIO_PINS_OOM		"-oom"
+#define PRIO_PIN_OOM_LINK	PRIO_PIN_LINKS "/oom_handler"
+#define PRIO_PIN_OOM_CONFIG	PRIO_PIN_MAPS "/oom_config"
+#define PRIO_PIN_OOM_STATE	PRIO_PIN_MAPS "/oom_state"
 #define PRIO_PIN_RODATA		PRIO_PIN_MAPS "/rodata"
 #define PRIO_PIN_STATE		PRIO_PIN_MAPS "/group_state"
 #define PRIO_PIN_STATS		PRIO_PIN_MAPS "/group_stats"

@@ -165,6 +165,23 @@ int prio_kernel_source_from_env(struct prio_kernel *k, char *err,
 			 "no such source (vmpressure, lruvec-stat or vm-events)");
 }
 
+/* The OOM hook: bpf_oom_ops in BTF, and a cgroup attach for it. */
+static void probe_oom_hook(struct prio_kernel *k)
+{
+	if (!prio_btf_struct(k->vmlinux, "bpf_oom_ops", NULL)) {
+		snprintf(k->no_oom_hook, sizeof(k->no_oom_hook), "the running "
+			 "kernel (%s) has no OOM hook (no bpf_oom_ops struct_ops "
+			 "in its BTF)", k->release);
+		return;
+	}
+	k->oom_abi = prio_attach_abi_find(k->vmlinux);
+	if (!k->oom_abi)
+		snprintf(k->no_oom_hook, sizeof(k->no_oom_hook), "the running "
+			 "kernel (%s) has bpf_oom_ops but cannot attach it to a "
+			 "cgroup (no BPF_F_CGROUP_FD struct_ops links)",
+			 k->release);
+}
+
 int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen)
 {
 	struct prio_kernel k = { 0 };
@@ -187,6 +204,8 @@ int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen)
 				 "cgroup (no BPF_F_CGROUP_FD struct_ops links): "
 				 "%s", k.release, SEE_KERNEL);
 	}
+	if (!r)
+		probe_oom_hook(&k);
 	if (r < 0) {
 		prio_kernel_free(&k);
 		return r;

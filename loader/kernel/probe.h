@@ -43,6 +43,10 @@ struct prio_kernel {
 	 * kernel without them (then no_hook says what is missing). */
 	const struct prio_attach_abi *abi;
 	char no_hook[256];
+	/* bpf_oom_ops and a way to attach it to a cgroup: the OOM hook;
+	 * NULL without them (then no_oom_hook says what is missing). */
+	const struct prio_attach_abi *oom_abi;
+	char no_oom_hook[256];
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "kernel/pins.h"
+#include "policy/oom.h"
 #include "policy/prio.h"
 
 struct prio_attach_abi;
@@ -80,6 +81,10 @@ struct prio_group_status {
 	uint64_t oom_events[3];
 	int oom_band;
 	uint32_t oom_adjusted;
+	/* The OOM hook's counters of the group (enum prio_oom_stat), if a
+	 * hook is pinned (oomhook.c) */
+	bool oom_hooked;
+	uint64_t oom_policy[PRIO_OOM_NR_STATS];
 };
 
 struct prio_status {
@@ -104,6 +109,13 @@ struct prio_status {
 	struct prio_source_state source_state;
 	long owner_pid;			/* mode memory.high: --foreground's pid */
 	bool owner_alive;
+	/* The OOM hook pinned at PIN_PATH-oom, if any (oomhook.c): its
+	 * counters and last kill, whose group is groups[oom_last_group]
+	 * (n_groups if unknown, or no kill yet). */
+	bool oom_hook;
+	uint64_t oom_calls, oom_declined, oom_kills;
+	struct prio_oom_kill oom_last;
+	uint32_t oom_last_group;
 };
 
 /* "Throttled" means a penalty within this long before the snapshot. */

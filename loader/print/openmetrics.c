@@ -367,6 +367,41 @@ static void oom_counters(const struct prio_status *st, const struct om_out *o)
 	}
 }
 
+/*
+ * What the OOM hook did per group, by cause: "kill" (its kills, which
+ * memory.events oom_kill above counts too), "wait" (an OOM left to an
+ * earlier victim), "small", "unkillable" (skipped), "failed" (a kill
+ * refused, the kernel chose).  No samples without a hook.
+ */
+static void oom_hook_counters(const struct prio_status *st,
+			      const struct om_out *o)
+{
+	static const char *const causes[PRIO_OOM_NR_STATS] = {
+		[PRIO_OOM_STAT_KILLS] = "kill",
+		[PRIO_OOM_STAT_WAITS] = "wait",
+		[PRIO_OOM_STAT_SMALL] = "small",
+		[PRIO_OOM_STAT_UNKILLABLE] = "unkillable",
+		[PRIO_OOM_STAT_FAILED] = "failed",
+	};
+	FILE *out = o->f;
+
+	header("group_oom_hook_decisions", OM_COUNTER, "The OOM hook's "
+	       "decisions about the group, by cause: kill, wait (for an "
+	       "earlier victim), small and unkillable (skipped), failed (the "
+	       "kernel chose).", o);
+	for (uint32_t i = 0; i < st->n_groups; i++) {
+		const struct prio_group_status *g = &st->groups[i];
+
+		if (!g->oom_hooked)
+			continue;
+		for (int c = 0; c < PRIO_OOM_NR_STATS; c++) {
+			sample("group_oom_hook_decisions", true, g, NULL,
+			       causes[c], o);
+			fprintf(out, "%" PRIu64 "\n", g->oom_policy[c]);
+		}
+	}
+}
+
 static void attached(bool yes, const struct om_out *o)
 {
 	FILE *out = o->f;
@@ -412,6 +447,7 @@ static void print_all(const struct prio_status *st, long page_bytes,
 		     "window in this domain.", true, o);
 	throttle_domain(st, o);
 	oom_counters(st, o);
+	oom_hook_counters(st, o);
 	global_counter_rows(st, o);
 	if (o->openmetrics)
 		fputs("# EOF\n", out);

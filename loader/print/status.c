@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "kernel/highctl.h"
+#include "kernel/oomctl.h"
 #include "priority.h"
 #include "kernel/probe.h"
+#include "plan/oomplan.h"
 #include "print/status.h"
 #include "util.h"
 
@@ -256,6 +258,38 @@ static void text_oom(const struct prio_group_status *g, FILE *out)
 			"it by memcg-prio --foreground", g->oom_band,
 			g->oom_adjusted);
 	fputc('\n', out);
+	if (g->oom_hooked)
+		fprintf(out, "  oom hook:   %" PRIu64 " kills, %" PRIu64 " OOMs "
+			"left to an earlier victim, skipped %" PRIu64 " times "
+			"as too small and %" PRIu64 " times with nothing to "
+			"kill, %" PRIu64 " kills refused\n",
+			g->oom_policy[PRIO_OOM_STAT_KILLS],
+			g->oom_policy[PRIO_OOM_STAT_WAITS],
+			g->oom_policy[PRIO_OOM_STAT_SMALL],
+			g->oom_policy[PRIO_OOM_STAT_UNKILLABLE],
+			g->oom_policy[PRIO_OOM_STAT_FAILED]);
+}
+
+/* The OOM hook: how often it was asked, and its last kill. */
+static void text_oom_hook(const struct prio_status *st, FILE *out)
+{
+	const struct prio_oom_kill *k = &st->oom_last;
+	const struct prio_group_status *g;
+	char domain[PRIO_CGROUP_PATH_LEN + 32];
+
+	if (!st->oom_hook)
+		return;
+	fprintf(out, "oom hook: attached to the root cgroup; asked in %"
+		PRIu64 " OOMs, chose nobody in %" PRIu64 ", killed %" PRIu64
+		"\n", st->oom_calls, st->oom_declined, st->oom_kills);
+	if (!st->oom_kills || st->oom_last_group >= st->n_groups)
+		return;
+	g = &st->groups[st->oom_last_group];
+	prio_oom_domain_name(g->cfg.path, k->domain_id, domain, sizeof(domain));
+	fprintf(out, "  last kill:  pid %d (%.16s) of group '%s', domain %s, "
+		"%" PRIu64 " ms ago: %s\n", k->pid, k->comm, g->cfg.name,
+		domain, ms(ago_ns(st->now_ns, k->time_ns)),
+		prio_oom_reason_text(k->reason));
 }
 
 void prio_status_print_text(const struct prio_status *st, const char *where,
@@ -297,13 +331,14 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 		text_throttle(st, g, out);
 		text_oom(g, out);
 	}
+	text_oom_hook(st, out);
 	fputs("counters:", out);
 	print_gstats(st, false, out);
 	fputc('\n', out);
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
-static void json_str(const char *s, FILE *out)
+void prio_status_json_str(const char *s, FILE *out)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -317,6 +352,23 @@ static void json_str(const char *s, FILE *out)
 			fputc(c, out);
 	}
 	fputc('"', out);
+}
+
+/* The OOM hook's counters of group g, null without a hook. */
+static void json_oom_hook_group(const struct prio_group_status *g, FILE *out)
+{
+	fputs(",\"oom_hook\":", out);
+	if (!g->oom_hooked) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"kills\":%" PRIu64 ",\"waits\":%" PRIu64 ",\"small\":%"
+		PRIu64 ",\"unkillable\":%" PRIu64 ",\"failed\":%" PRIu64 "}",
+		g->oom_policy[PRIO_OOM_STAT_KILLS],
+		g->oom_policy[PRIO_OOM_STAT_WAITS],
+		g->oom_policy[PRIO_OOM_STAT_SMALL],
+		g->oom_policy[PRIO_OOM_STAT_UNKILLABLE],
+		g->oom_policy[PRIO_OOM_STAT_FAILED]);
 }
 
 static const char *link_state(const struct prio_group_status *g)
@@ -337,15 +389,15 @@ static void json_domain(const struct prio_status *st, uint32_t i,
 	domain_name(st, i, d->cgroup_id, d->cause, name, sizeof(name));
 	fprintf(out, "{\"cgroup_id\":%" PRIu64 ",\"name\":",
 		(uint64_t)d->cgroup_id);
-	json_str(name, out);
+	prio_status_json_str(name, out);
 	fprintf(out, ",\"global\":%s,\"cause\":",
 		d->cause == PRIO_CAUSE_KSWAPD || d->cause == PRIO_CAUSE_DIRECT ?
 		"true" : "false");
-	json_str(prio_cause_name(d->cause), out);
+	prio_status_json_str(prio_cause_name(d->cause), out);
 	fprintf(out, ",\"pressed\":%s,\"remaining_ms\":%" PRIu64
 		",\"last_level\":", pressed ? "true" : "false",
 		pressed ? ms(d->pressured_until_ns - st->now_ns) : 0);
-	json_str(level_name(d->last_level), out);
+	prio_status_json_str(level_name(d->last_level), out);
 	fprintf(out, ",\"severity\":%u,\"last_seen_ms_ago\":%" PRIu64 "}",
 		d->severity, ms(ago_ns(st->now_ns, d->last_seen_ns)));
 }
@@ -361,7 +413,7 @@ static void json_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 		",\"last_level\":", g->pressed ? "true" : "false",
 		g->pressed ? ms(g->state.pressured_until_ns - st->now_ns) : 0);
 	if (g->stats[PRIO_STAT_WINDOWS] && main)
-		json_str(level_name(main->last_level), out);
+		prio_status_json_str(level_name(main->last_level), out);
 	else
 		fputs("null", out);
 	fprintf(out, ",\"severity\":%u,\"total_ms\":%" PRIu64 ",\"domains\":[",
@@ -388,7 +440,7 @@ static void json_relief(const struct prio_status *st,
 		",\"last_reason\":", now ? "true" : "false",
 		now ? ms(b->relief_until_ns - st->now_ns) : 0);
 	if (reason)
-		json_str(reason, out);
+		prio_status_json_str(reason, out);
 	else
 		fputs("null", out);
 	fputc('}', out);
@@ -400,9 +452,9 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 	char name[PRIO_CGROUP_PATH_LEN + 64];
 
 	fputs("{\"name\":", out);
-	json_str(g->cfg.name, out);
+	prio_status_json_str(g->cfg.name, out);
 	fprintf(out, ",\"priority\":%u,\"cgroup\":", g->cfg.priority);
-	json_str(g->cfg.path, out);
+	prio_status_json_str(g->cfg.path, out);
 	fprintf(out, ",\"cgroup_id\":%" PRIu64 ",\"link\":{\"state\":\"%s\","
 		"\"id\":%u,\"allow_override\":%s}", (uint64_t)g->cfg.cgroup_id,
 		link_state(g), g->link.id,
@@ -413,7 +465,7 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 		prio_high_format(g->high_original, name, sizeof(name));
 		fprintf(out, "{\"lowered_to\":%" PRIu64 ",\"original\":",
 			g->high_written);
-		json_str(name, out);
+		prio_status_json_str(name, out);
 		fputs("}", out);
 	} else {
 		fputs("null", out);
@@ -438,16 +490,17 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 	} else {
 		fputs("null", out);
 	}
+	json_oom_hook_group(g, out);
 	fputs(",\"throttled\":", out);
 	if (g->state.last_throttled_ns) {
 		throttle_domain(st, g, name, sizeof(name));
 		fprintf(out, "{\"now\":%s,\"by\":", g->throttled ? "true" : "false");
-		json_str(throttler(st, g), out);
+		prio_status_json_str(throttler(st, g), out);
 		fprintf(out, ",\"domain_id\":%" PRIu64 ",\"domain\":",
 			(uint64_t)g->state.throttled_domain);
-		json_str(name, out);
+		prio_status_json_str(name, out);
 		fputs(",\"cause\":", out);
-		json_str(prio_cause_name(g->state.throttled_cause), out);
+		prio_status_json_str(prio_cause_name(g->state.throttled_cause), out);
 		fprintf(out, ",\"ms_ago\":%" PRIu64 "}",
 			ms(ago_ns(st->now_ns, g->state.last_throttled_ns)));
 	} else {
@@ -475,11 +528,11 @@ static void json_source(const struct prio_status *st, FILE *out)
 	const struct prio_source_state *ss = &st->source_state;
 
 	fputs(",\"active\":", out);
-	json_str(prio_source_name(st->source_known ? ss->active : st->source),
+	prio_status_json_str(prio_source_name(st->source_known ? ss->active : st->source),
 		 out);
 	fputs(",\"fallback\":", out);
 	if (st->source_known && st->fallback < PRIO_NR_SOURCES)
-		json_str(prio_source_name(st->fallback), out);
+		prio_status_json_str(prio_source_name(st->fallback), out);
 	else
 		fputs("null", out);
 	if (!st->source_known) {
@@ -499,21 +552,56 @@ static void json_source(const struct prio_status *st, FILE *out)
 	fputc('}', out);
 }
 
+/* The OOM hook and its last kill, null without one. */
+static void json_oom_hook(const struct prio_status *st, FILE *out)
+{
+	const struct prio_oom_kill *k = &st->oom_last;
+	const struct prio_group_status *g;
+	char domain[PRIO_CGROUP_PATH_LEN + 32], comm[17];
+
+	fputs(",\"oom_hook\":", out);
+	if (!st->oom_hook) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"calls\":%" PRIu64 ",\"declined\":%" PRIu64
+		",\"kills\":%" PRIu64 ",\"last_kill\":", st->oom_calls,
+		st->oom_declined, st->oom_kills);
+	if (!st->oom_kills || st->oom_last_group >= st->n_groups) {
+		fputs("null}", out);
+		return;
+	}
+	g = &st->groups[st->oom_last_group];
+	prio_oom_domain_name(g->cfg.path, k->domain_id, domain, sizeof(domain));
+	snprintf(comm, sizeof(comm), "%.16s", k->comm);
+	fprintf(out, "{\"pid\":%d,\"comm\":", k->pid);
+	prio_status_json_str(comm, out);
+	fputs(",\"group\":", out);
+	prio_status_json_str(g->cfg.name, out);
+	fprintf(out, ",\"domain_id\":%" PRIu64 ",\"domain\":",
+		(uint64_t)k->domain_id);
+	prio_status_json_str(domain, out);
+	fputs(",\"reason\":", out);
+	prio_status_json_str(prio_oom_reason_name(k->reason), out);
+	fprintf(out, ",\"rss_pages\":%" PRIu64 ",\"ms_ago\":%" PRIu64 "}}",
+		(uint64_t)k->rss_pages, ms(ago_ns(st->now_ns, k->time_ns)));
+}
+
 void prio_status_print_json(const struct prio_status *st, const char *where,
 			    FILE *out)
 {
 	fputs("{\"attached\":true,\"pin_path\":", out);
 	if (where)
-		json_str(where, out);
+		prio_status_json_str(where, out);
 	else
 		fputs("null", out);
 	fprintf(out, ",\"dry_run\":%s,\"mode\":\"%s\",\"owner_pid\":%ld,"
 		"\"owner_alive\":%s,\"source\":{\"name\":",
 		st->dry_run ? "true" : "false", prio_backend_name(st->backend),
 		st->owner_pid, st->owner_alive ? "true" : "false");
-	json_str(prio_source_name(st->source), out);
+	prio_status_json_str(prio_source_name(st->source), out);
 	fputs(",\"hook\":", out);
-	json_str(prio_source_hook(st->source), out);
+	prio_status_json_str(prio_source_hook(st->source), out);
 	fputs(",\"link_ids\":[", out);
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
 		fprintf(out, "%s%u", w ? "," : "", st->watch_link_id[w]);
@@ -525,7 +613,9 @@ void prio_status_print_json(const struct prio_status *st, const char *where,
 			fputc(',', out);
 		json_group(st, i, out);
 	}
-	fputs("],\"counters\":{", out);
+	fputs("]", out);
+	json_oom_hook(st, out);
+	fputs(",\"counters\":{", out);
 	print_gstats(st, true, out);
 	fputs("}}\n", out);
 }
@@ -533,7 +623,7 @@ void prio_status_print_json(const struct prio_status *st, const char *where,
 void prio_status_print_json_detached(const char *pin_path, FILE *out)
 {
 	fputs("{\"attached\":false,\"pin_path\":", out);
-	json_str(pin_path, out);
+	prio_status_json_str(pin_path, out);
 	fputs("}\n", out);
 }
 

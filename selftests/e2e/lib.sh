@@ -211,7 +211,8 @@ glink() {
 # How many links of memcg-prio's programs and struct_ops maps exist.
 our_links() {
 	local maps progs
-	maps=$("$BPFTOOL" -j map show | jq -c '[.[] | select(.name == "prio_ops") | .id]')
+	maps=$("$BPFTOOL" -j map show |
+		jq -c '[.[] | select(.name == "prio_ops" or .name == "prio_oom_ops") | .id]')
 	progs=$("$BPFTOOL" -j prog show | jq -c '[.[] | select(.name | startswith("prio_")) | .id]')
 	"$BPFTOOL" -j link show | jq --argjson m "$maps" --argjson p "$progs" \
 		'[.[] | select((.type == "struct_ops" and (.map_id as $i | $m | index($i)) != null)
@@ -226,6 +227,7 @@ expect_nothing_attached() {
 	for pin in "$@"; do
 		[[ ! -e $pin ]] || fail "pins left at $pin: $(ls -R "$pin")"
 		[[ ! -e $pin-new ]] || fail "pins left at $pin-new"
+		[[ ! -e $pin-oom ]] || fail "pins left at $pin-oom"
 	done
 	wait_for 30 "memcg-prio's links to go" no_links_left
 }

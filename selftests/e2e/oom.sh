@@ -1,8 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# Tests of OOM priority on a kernel without an OOM hook (issue 20, the stock
-# fallback): memcg-prio --foreground keeps oom_score_adj in bands, the
-# kernel chooses.  Sourced by selftests/e2e/run; in stock_tests.
+# Tests of OOM priority (issue 20).  On a kernel without an OOM hook (the
+# stock fallback, in stock_tests): memcg-prio --foreground keeps
+# oom_score_adj in bands, the kernel chooses.  On the test kernel, with
+# bpf_oom_ops (oom_hook*, in tests): the OOM hook (policy/oom.bpf.c)
+# chooses.  Sourced by selftests/e2e/run.
+#
+# MEMCG_PRIO_TEST_OOM=kernel runs the hook tests with oom = kernel: they
+# must fail then (the kernel kills high), which shows that the hook, not
+# the scenario, makes them pass.
 #
 # The scenario: high, low and keep share the 160M of $OT (no swap there);
 # low holds 30M plus an 8M process whose oom_score_adj is -1000, keep
@@ -43,6 +49,7 @@ oom_setup() {
 	[global]
 	pin_path = $PIN
 	mode = memory.high
+	oom = ${OOM_SETTING:-priority}
 	[group.high]
 	path = ${OT#"$CG"/}/high
 	priority = high
@@ -157,6 +164,125 @@ test_oom_kill_restore() {
 	expect_eq "$(adj_of "$UNKILLABLE_PID")" -1000 "the -1000 task"
 	expect_eq "$(xattr_of "$OT/high" user.oomd_avoid)" - "high's user.oomd_avoid after --detach"
 	[[ ! -e $OOM_STATE ]] || fail "state file $OOM_STATE left"
+	cg_remove "$E2E/oom"
+	expect_nothing_attached "$PIN"
+}
+
+# --- With the OOM hook (test kernel) -----------------------------------------
+
+OOM_HOOK_PIN=$PIN-oom
+
+# fg_start with -v (a verifier's refusal shows in the log) and a longer
+# wait: under TCG, on the KASAN test kernel, verifying the OOM policy
+# beside the throttling one took --foreground past fg_start's 60 s.
+fg_start_hook() {
+	"$P" -v --foreground -c "$1" >"$TMP/fg.out" 2>&1 &
+	FG_PID=$!
+	echo "$FG_PID" >"$TMP/fg.pid"
+	local t0=$SECONDS
+	until fg_attached; do
+		if ((SECONDS - t0 > 300)); then
+			sed 's/^/  fg: /' "$TMP/fg.out"
+			fail "--foreground did not attach in 300 s"
+		fi
+		sleep 0.5
+	done
+	echo "--foreground attached in $((SECONDS - t0)) s"
+}
+
+# The kernel log line of a kill by the hook, for group $1.
+hook_killed_in() { dmesg | grep -q "memcg-prio: $1 (bpf_oom_ops memcg_prio): Killed process"; }
+
+# The same scenario as oom_priority: the hook picks low's 30M process,
+# the largest killable one of the lowest group in $OT, although high is
+# bigger; keep (oom_kill = false) and the -1000 process live; no band is
+# written, the oomd xattr is.
+test_oom_hook() {
+	local check_out
+	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
+	oom_setup
+	expect_rc 0 "$P" --check -c "$TMP/oom.ini"
+	check_out=$OUT
+	fg_start_hook "$TMP/oom.ini"
+	[[ -e $OOM_HOOK_PIN/links/oom_handler ]] || echo "no hook pinned at $OOM_HOOK_PIN"
+	sleep 1		# five polls: a band would be written by now
+	expect_eq "$(adj_of "$LOW_PID")" 0 "low's oom_score_adj (no band with the hook)"
+	high_grows
+	echo "high's exit status $HIGH_RC"
+	dmesg | grep -E "Killed process|bpf_oom_ops" | tail -n 5
+	expect_eq "$HIGH_RC" 0 "high's exit status (it must finish)"
+	expect_events "$OT/high" oom_kill 0 "high's OOM kills"
+	expect_events "$OT/keep" oom_kill 0 "keep's OOM kills (oom_kill = false)"
+	expect_events "$OT/low" oom_kill 1 "low's OOM kills"
+	proc_alive "$UNKILLABLE_PID" || fail "the -1000 task was killed"
+	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
+	! proc_alive "$LOW_PID" || fail "low's hog survived"
+	hook_killed_in low || fail "no kernel log line of the hook's kill in low"
+	expect_eq "$(xattr_of "$OT/high" user.oomd_avoid)" 1 "high's user.oomd_avoid"
+	expect_match "oom: priority, through the OOM hook \\(bpf_oom_ops\\)" "$check_out" \
+		"--check"
+	fg_says "memcg-prio: OOM: the OOM hook is attached to the root cgroup" ||
+		fail "no line about the OOM hook"
+	[[ -e $OOM_HOOK_PIN/links/oom_handler ]] || fail "no hook pinned at $OOM_HOOK_PIN"
+	wait_for 30 "the hook's line" fg_says \
+		"OOM hook: killed pid $LOW_PID (oom-hog, [0-9]* KiB) of group 'low' ($OT/low) (domain: limit of $OT): the lowest group in the domain that may lose a task; the hook's kills in the group: 1"
+	wait_for 30 "the memory.events line" fg_says \
+		"OOM: group 'low' ($OT/low) lost 1 task to the OOM killer (domain: limit of $OT); memcg-prio's OOM hook chose"
+	status_json
+	expect_eq "$(jget '.groups[] | select(.name == "low") | .oom_hook.kills')" 1 \
+		"low's hook kills in --status --json"
+	expect_eq "$(jget '.groups[] | select(.name == "high") | .oom_hook.kills')" 0 \
+		"high's hook kills in --status --json"
+	expect_eq "$(jget '.oom_hook.last_kill.pid')" "$LOW_PID" "the last kill's pid"
+	expect_eq "$(jget '.oom_hook.last_kill.group')" low "the last kill's group"
+	expect_eq "$(jget '.oom_hook.last_kill.domain')" "limit of $OT" "the last kill's domain"
+	expect_eq "$(jget '.oom_hook.last_kill.reason')" lowest "the last kill's reason"
+	expect_rc 0 "$P" --status -p "$PIN"
+	expect_match "oom hook:   1 kills" "$OUT"
+	expect_match "last kill:  pid $LOW_PID \\(oom-hog\\) of group 'low', domain limit of $OT" "$OUT"
+	expect_rc 0 "$P" --status -p "$PIN" --format=prometheus
+	expect_match "memcg_prio_group_oom_hook_decisions_total\\{group=\"low\",cgroup=\"$OT/low\",cause=\"kill\"\\} 1" "$OUT"
+	fg_stop
+	[[ ! -e $OOM_HOOK_PIN ]] || fail "the hook's pins left at $OOM_HOOK_PIN"
+	expect_eq "$(xattr_of "$OT/high" user.oomd_avoid)" - "high's user.oomd_avoid after exit"
+	cg_remove "$E2E/oom"
+	expect_nothing_attached "$PIN"
+}
+
+# The negative: an OOM at high's own memory.max has only high in its
+# domain, so the hook kills in high, as the kernel would; low and keep,
+# outside that domain, are left alone.  In mode hook (auto), where
+# --foreground pins the OOM hook alone: --status shows it all the same.
+test_oom_hook_own_limit() {
+	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
+	oom_setup
+	sed -i '/^mode = /d' "$TMP/oom.ini"
+	echo 60M >"$OT/high/memory.max"
+	fg_start_hook "$TMP/oom.ini"
+	high_grows
+	echo "high's exit status $HIGH_RC"
+	dmesg | grep -E "Killed process|bpf_oom_ops" | tail -n 5
+	((HIGH_RC != 0)) || fail "high finished beyond its own memory.max"
+	expect_events "$OT/high" oom_kill 1 "high's OOM kills"
+	expect_events "$OT/low" oom_kill 0 "low's OOM kills"
+	expect_events "$OT/keep" oom_kill 0 "keep's OOM kills"
+	proc_alive "$LOW_PID" || fail "low's hog was killed"
+	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
+	hook_killed_in high || fail "no kernel log line of the hook's kill in high"
+	wait_for 30 "the hook's line" fg_says \
+		"OOM hook: killed pid [0-9]* (oom-hog, [0-9]* KiB) of group 'high' ($OT/high) (domain: limit of $OT/high): the lowest group in the domain that may lose a task"
+	expect_rc 3 "$P" --status -p "$PIN"
+	expect_match "oom hook: attached to the root cgroup by memcg-prio --foreground, pinned at $OOM_HOOK_PIN; asked in [1-9][0-9]* OOMs" "$OUT"
+	expect_match "group 'high' \\($OT/high\\): 1 kills" "$OUT"
+	expect_match "last kill: pid [0-9]+ \\(oom-hog\\) of group 'high', domain limit of $OT/high" "$OUT"
+	status_json
+	expect_eq "$(jget '.attached')" false "attached (mode hook pins nothing but the hook)"
+	expect_eq "$(jget '.oom_hook.groups[] | select(.name == "low") | .kills')" 0 \
+		"low's hook kills"
+	expect_eq "$(jget '.oom_hook.groups[] | select(.name == "high") | .kills')" 1 \
+		"high's hook kills"
+	expect_eq "$(jget '.oom_hook.last_kill.group')" high "the last kill's group"
+	fg_stop
 	cg_remove "$E2E/oom"
 	expect_nothing_attached "$PIN"
 }

@@ -5,8 +5,13 @@
  * kernel with the memcg-prio patches.  Exit status: 0 all passed, 1 some
  * failed, 77 everything selected was skipped.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,24 +47,90 @@ static void usage(FILE *out)
 		"  -h        this text\n");
 }
 
+/* The dying descendants of the cgroup root after at most TENTHS tenths of a second. */
+static long long dying_within(long long baseline, int tenths)
+{
+	long long now = -1;
+
+	for (int i = 0; i < tenths; i++) {
+		now = kt_cg_read_key(kt_cgroup_root, "cgroup.stat",
+				     "nr_dying_descendants");
+		if (now >= 0 && now <= baseline)
+			break;
+		usleep(100 * 1000);
+	}
+	return now;
+}
+
+#define KT_STOCK_CYCLE 8	/* more than the kernel's NR_MEMCG_STOCK (7) */
+
+/*
+ * Replace every slot of each CPU's memcg charge cache: a task in each of
+ * KT_STOCK_CYCLE new memcgs charges a batch on every CPU, then the memcgs
+ * go, their own slots flushed by their offline (they hold pages).
+ */
+static void cycle_charge_caches(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char path[64];
+
+	for (int i = 0; i < KT_STOCK_CYCLE; i++) {
+		snprintf(path, sizeof(path), "%s/kt-stock-cycle%d", kt_cgroup_root, i);
+		if (mkdir(path, 0755) && errno != EEXIST)
+			continue;
+		for (long cpu = 0; cpu < cpus; cpu++) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				cpu_set_t set;
+				char buf[16];
+
+				CPU_ZERO(&set);
+				CPU_SET(cpu, &set);
+				snprintf(buf, sizeof(buf), "%d", getpid());
+				if (sched_setaffinity(0, sizeof(set), &set) ||
+				    kt_cg_write(path, "cgroup.procs", buf))
+					_exit(1);
+				_exit(kt_alloc_anon(1, 1) ? 1 : 0);
+			}
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+		}
+		rmdir(path);
+	}
+}
+
 /*
  * Every test must leave no memcg behind: wait until the dying descendants of
  * the cgroup root are back to BASELINE (RCU and the offline work take a
  * moment), and say so if they are not within 20 s.
+ *
+ * A removed memcg also stays while a CPU's charge cache (memcg_stock) holds
+ * it: a slot keeps its css reference after its pages were consumed, and the
+ * drain at offline skips a slot without pages, so it goes only when that
+ * CPU's slot is reused.  7.2 does that, not a test: after the OOM tests, whose
+ * memcg sits at its limit, one to three memcgs stayed for minutes, and a
+ * charge in eight new memcgs on each CPU released them within a second
+ * (2026-12-05).  So after 20 s the caches are cycled that way, and the
+ * count gets 10 s more; what that released is said, for the logs.
  */
 static int dying_back_to(long long baseline)
 {
-	long long now = -1;
+	long long now, before;
 
-	for (int i = 0; i < 200; i++) {
-		now = kt_cg_read_key(kt_cgroup_root, "cgroup.stat",
-				     "nr_dying_descendants");
-		if (now >= 0 && now <= baseline)
-			return 0;
-		usleep(100 * 1000);
+	now = dying_within(baseline, 200);
+	if (now >= 0 && now <= baseline)
+		return 0;
+	before = now;
+	cycle_charge_caches();
+	now = dying_within(baseline, 100);
+	if (now >= 0 && now <= baseline) {
+		fprintf(stderr, "nr_dying_descendants %lld after 20 s, %lld once "
+			"every CPU's memcg charge cache was cycled\n", before, now);
+		return 0;
 	}
-	fprintf(stderr, "nr_dying_descendants %lld, %lld before the test\n",
-		now, baseline);
+	fprintf(stderr, "nr_dying_descendants %lld, %lld before the test, also "
+		"after cycling the charge caches\n", now, baseline);
 	return -1;
 }
 

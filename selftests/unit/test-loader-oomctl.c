@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "kernel/oomctl.h"
+#include "policy/oom.h"
 #include "util.h"
 #include "kernel/view.h"
 #include "print/status.h"
@@ -211,9 +212,14 @@ static void test_band_one_priority(void **state)
 static void test_backend(void **state)
 {
 	(void)state;
-	assert_int_equal(prio_oom_backend(PRIO_OOM_PRIORITY),
+	/* No hook: the bands; with it: the hook; oom = kernel: neither. */
+	assert_int_equal(prio_oom_backend(PRIO_OOM_PRIORITY, false),
 			 PRIO_OOM_BACKEND_SCORE_ADJ);
-	assert_int_equal(prio_oom_backend(PRIO_OOM_KERNEL),
+	assert_int_equal(prio_oom_backend(PRIO_OOM_PRIORITY, true),
+			 PRIO_OOM_BACKEND_HOOK);
+	assert_int_equal(prio_oom_backend(PRIO_OOM_KERNEL, false),
+			 PRIO_OOM_BACKEND_NONE);
+	assert_int_equal(prio_oom_backend(PRIO_OOM_KERNEL, true),
 			 PRIO_OOM_BACKEND_NONE);
 }
 
@@ -395,6 +401,69 @@ static void test_kill_line(void **state)
 	prio_oomctl_restore_all(&f->o, f->out);
 }
 
+/*
+ * With the OOM hook: no band is written, the memory.events line says the
+ * hook chose, and a kill of the hook gets its own line, its domain found
+ * among the group's ancestors by cgroup id (the directory's inode).
+ */
+static void test_hook(void **state)
+{
+	struct fixture *f = *state;
+	struct prio_oom_state *old = calloc(1, sizeof(*old));
+	struct prio_oom_state *cur = calloc(1, sizeof(*cur));
+	char err[PRIO_ERR_LEN] = "", want[1024], path[PATH_MAX];
+	struct stat st;
+
+	assert_non_null(old);
+	assert_non_null(cur);
+	put_str(f->root, "cg/t", "memory.events", "oom 0\noom_kill 0\n");
+	put_str(f->root, "cg/t/low", "memory.events",
+		"oom 0\noom_kill 0\noom_group_kill 0\n");
+	if (prio_oomctl_init(&f->o, f->state, &f->c, PRIO_OOM_BACKEND_HOOK,
+			     false, f->out, err, sizeof(err)) < 0)
+		fail_msg("init: %s", err);
+	f->o.proc = f->proc;
+	prio_oomctl_update(&f->o, 1, f->out);
+	assert_int_equal(adj_of(f, 102), 0);		/* no band */
+	assert_int_equal(adj_of(f, 105), 0);
+
+	snprintf(path, sizeof(path), "%s/cg/t", f->root);
+	assert_int_equal(stat(path, &st), 0);
+	cur->kills = 1;
+	cur->group[1][PRIO_OOM_STAT_KILLS] = 1;
+	cur->last = (struct prio_oom_kill){
+		.domain_id = st.st_ino, .rss_pages = 256, .pid = 102,
+		.index = 1, .reason = PRIO_OOM_REASON_LOWEST, .comm = "batch",
+	};
+	prio_oomctl_report_hook(&f->o, old, cur, 2, f->out);
+	prio_oomctl_report_hook(&f->o, cur, cur, 3, f->out);	/* nothing new */
+	put_str(f->root, "cg/t", "memory.events", "oom 1\noom_kill 1\n");
+	put_str(f->root, "cg/t/low", "memory.events",
+		"oom 0\noom_kill 1\noom_group_kill 0\n");
+	prio_oomctl_update(&f->o, 4, f->out);
+	fflush(f->out);
+	snprintf(want, sizeof(want), "[2] OOM hook: killed pid 102 (batch, %ld "
+		 "KiB) of group 'low' (%s/cg/t/low) (domain: limit of %s/cg/t): "
+		 "the lowest group in the domain that may lose a task; the "
+		 "hook's kills in the group: 1\n",
+		 256 * (sysconf(_SC_PAGESIZE) / 1024), f->root, f->root);
+	assert_non_null(strstr(f->log, want));
+	assert_null(strstr(f->log, "[3] OOM hook"));
+	snprintf(want, sizeof(want), "[4] OOM: group 'low' (%s/cg/t/low) lost 1 "
+		 "task to the OOM killer (domain: limit of %s/cg/t); memcg-prio's "
+		 "OOM hook chose where it has an 'OOM hook:' line, the kernel "
+		 "otherwise\n", f->root, f->root);
+	assert_non_null(strstr(f->log, want));
+	/* A global OOM, and an id that is no ancestor. */
+	prio_oom_domain_name(path, 0, want, sizeof(want));
+	assert_string_equal(want, "global");
+	prio_oom_domain_name(path, 4000000000u, want, sizeof(want));
+	assert_string_equal(want, "limit of cgroup 4000000000");
+	prio_oomctl_restore_all(&f->o, f->out);
+	free(old);
+	free(cur);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +481,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oom_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xattr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

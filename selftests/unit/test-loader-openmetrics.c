@@ -80,6 +80,10 @@ static struct prio_status *snapshot(enum prio_backend backend)
 	l->oom_events[0] = 0;
 	l->oom_events[1] = 3;
 	l->oom_events[2] = 1;
+	/* The OOM hook killed 2 of low's tasks and skipped it once as small. */
+	l->oom_hooked = true;
+	l->oom_policy[PRIO_OOM_STAT_KILLS] = 2;
+	l->oom_policy[PRIO_OOM_STAT_SMALL] = 1;
 	snprintf(st->groups[2].cfg.name, sizeof(st->groups[2].cfg.name), "q\"b\\");
 	snprintf(st->groups[2].cfg.path, sizeof(st->groups[2].cfg.path),
 		 "/sys/fs/cgroup/q");
@@ -204,6 +208,10 @@ static void test_values(void **state)
 		"memcg_prio_group_oom_kills_total{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\"} 3\n",
 		"memcg_prio_group_oom_group_kills_total{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\"} 1\n",
 		"memcg_prio_group_ooms_total{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\"} 0\n",
+		"# TYPE memcg_prio_group_oom_hook_decisions_total counter\n",
+		"memcg_prio_group_oom_hook_decisions_total{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\",cause=\"kill\"} 2\n",
+		"memcg_prio_group_oom_hook_decisions_total{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\",cause=\"small\"} 1\n",
+		"memcg_prio_group_oom_hook_decisions_total{group=\"low\",cgroup=\"/sys/fs/cgroup/t/low\",cause=\"failed\"} 0\n",
 		"memcg_prio_attached 1\n",
 	};
 
