@@ -100,6 +100,12 @@ struct prio_oomctl_group {
 	uint32_t n_ancestors;		/* cgroups from the group's up, */
 	char (*ancestors)[PRIO_CGROUP_PATH_LEN];	/* root excluded */
 	uint64_t *ancestor_ooms;
+	/* The nearest ancestor whose oom count rose, until a kill in the
+	 * group is reported: the kernel counts the OOM before the kill, and
+	 * a poll can come between the two. */
+	bool domain_pending;
+	uint32_t domain_index;		/* in ancestors */
+	uint64_t domain_ns;		/* the poll that saw it */
 	uint32_t adjusted;		/* processes in our band now */
 };
 

@@ -29,10 +29,20 @@ int prio_oom_events_read(const char *path, uint64_t v[3])
 	return r;
 }
 
-/* The nearest cgroup from group i's up whose memory.events oom rose. */
-static const char *oom_domain(struct prio_oomctl_group *g)
+/*
+ * How long a rise of an ancestor's oom count names the domain of a kill
+ * reported later: the kernel counts the OOM, then asks the hook or its
+ * killer, then counts the kill, and a poll can land in between.  Far
+ * longer than that under TCG, far shorter than OOMs of different domains
+ * usually are apart.
+ */
+#define PRIO_OOM_DOMAIN_NS (5ULL * 1000 * 1000 * 1000)
+
+/* Note the nearest cgroup from group g's up whose memory.events oom rose
+ * since the last poll. */
+static void oom_domain_update(struct prio_oomctl_group *g, uint64_t now_ns)
 {
-	const char *d = NULL;
+	bool found = false;
 
 	for (uint32_t a = 0; a < g->n_ancestors; a++) {
 		uint64_t v = 0;
@@ -40,11 +50,26 @@ static const char *oom_domain(struct prio_oomctl_group *g)
 		if (prio_cg_read_key(g->ancestors[a], "memory.events", "oom",
 				     &v) < 0)
 			continue;
-		if (v > g->ancestor_ooms[a] && !d)
-			d = g->ancestors[a];
+		if (v > g->ancestor_ooms[a] && !found) {
+			found = true;
+			g->domain_pending = true;
+			g->domain_index = a;
+			g->domain_ns = now_ns;
+		}
 		g->ancestor_ooms[a] = v;
 	}
-	return d;
+}
+
+/* The domain of a kill in group g reported now: the cgroup whose oom
+ * rose last, if recently, else none (a global OOM).  Consumed. */
+static const char *oom_domain_take(struct prio_oomctl_group *g,
+				   uint64_t now_ns)
+{
+	bool recent = g->domain_pending && g->domain_index < g->n_ancestors &&
+		      now_ns - g->domain_ns <= PRIO_OOM_DOMAIN_NS;
+
+	g->domain_pending = false;
+	return recent ? g->ancestors[g->domain_index] : NULL;
 }
 
 void prio_oomctl_report_kills(struct prio_oomctl *o, uint32_t i,
@@ -56,8 +81,9 @@ void prio_oomctl_report_kills(struct prio_oomctl *o, uint32_t i,
 
 	memcpy(v, g->events, sizeof(v));
 	prio_oom_events_read(g->path, v);
-	domain = oom_domain(g);
+	oom_domain_update(g, now_ns);
 	if (v[1] > g->events[1]) {
+		domain = oom_domain_take(g, now_ns);
 		prio_status_stamp(now_ns, out);
 		fprintf(out, "OOM: group '%s' (%s) lost %" PRIu64 " task%s to the "
 			"OOM killer%s (domain: %s%s); ", g->name, g->path,

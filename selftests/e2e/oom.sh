@@ -117,7 +117,7 @@ test_oom_priority() {
 	proc_alive "$UNKILLABLE_PID" || fail "the -1000 task was killed"
 	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
 	! proc_alive "$LOW_PID" || fail "low's hog survived"
-	wait_for 30 "the OOM line" fg_says \
+	fg_wait_oom_line "the OOM line" \
 		"OOM: group 'low' ($OT/low) lost 1 task to the OOM killer (domain: limit of $OT); the kernel chose, memcg-prio had put its tasks in oom_score_adj band 1000"
 	status_json
 	expect_eq "$(jget '.groups[] | select(.name == "low") | .oom.oom_kills')" 1 \
@@ -190,6 +190,19 @@ fg_start_hook() {
 	echo "--foreground attached in $((SECONDS - t0)) s"
 }
 
+# fg_wait_oom_line WHAT LINE: wait up to 30 s for --foreground to print
+# LINE (a grep pattern); if it does not, show the OOM lines it printed.
+fg_wait_oom_line() {
+	local end=$((SECONDS + 30))
+	until fg_says "$2"; do
+		if ((SECONDS > end)); then
+			grep 'OOM' "$TMP/fg.out" | sed 's/^/  fg: /'
+			fail "timed out after 30s waiting for: $1"
+		fi
+		sleep 0.5
+	done
+}
+
 # The kernel log line of a kill by the hook, for group $1.
 hook_killed_in() { dmesg | grep -q "memcg-prio: $1 (bpf_oom_ops memcg_prio): Killed process"; }
 
@@ -224,9 +237,9 @@ test_oom_hook() {
 	fg_says "memcg-prio: OOM: the OOM hook is attached to the root cgroup" ||
 		fail "no line about the OOM hook"
 	[[ -e $OOM_HOOK_PIN/links/oom_handler ]] || fail "no hook pinned at $OOM_HOOK_PIN"
-	wait_for 30 "the hook's line" fg_says \
+	fg_wait_oom_line "the hook's line" \
 		"OOM hook: killed pid $LOW_PID (oom-hog, [0-9]* KiB) of group 'low' ($OT/low) (domain: limit of $OT): the lowest group in the domain that may lose a task; the hook's kills in the group: 1"
-	wait_for 30 "the memory.events line" fg_says \
+	fg_wait_oom_line "the memory.events line" \
 		"OOM: group 'low' ($OT/low) lost 1 task to the OOM killer (domain: limit of $OT); memcg-prio's OOM hook chose"
 	status_json
 	expect_eq "$(jget '.groups[] | select(.name == "low") | .oom_hook.kills')" 1 \
@@ -269,7 +282,7 @@ test_oom_hook_own_limit() {
 	proc_alive "$LOW_PID" || fail "low's hog was killed"
 	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
 	hook_killed_in high || fail "no kernel log line of the hook's kill in high"
-	wait_for 30 "the hook's line" fg_says \
+	fg_wait_oom_line "the hook's line" \
 		"OOM hook: killed pid [0-9]* (oom-hog, [0-9]* KiB) of group 'high' ($OT/high) (domain: limit of $OT/high): the lowest group in the domain that may lose a task"
 	expect_rc 3 "$P" --status -p "$PIN"
 	expect_match "oom hook: attached to the root cgroup by memcg-prio --foreground, pinned at $OOM_HOOK_PIN; asked in [1-9][0-9]* OOMs" "$OUT"

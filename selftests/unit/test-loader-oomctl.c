@@ -401,6 +401,59 @@ static void test_kill_line(void **state)
 	prio_oomctl_restore_all(&f->o, f->out);
 }
 
+/* The kernel counts the OOM at t, then the kill in low: a poll between
+ * the two must not make the kill's domain "global". */
+static void test_kill_line_late(void **state)
+{
+	struct fixture *f = *state;
+	char want[512];
+
+	put_str(f->root, "cg/t", "memory.events", "oom 0\noom_kill 0\n");
+	put_str(f->root, "cg/t/low", "memory.events",
+		"oom 0\noom_kill 0\noom_group_kill 0\n");
+	start(f);
+	prio_oomctl_update(&f->o, 1, f->out);
+	put_str(f->root, "cg/t", "memory.events", "oom 1\noom_kill 0\n");
+	prio_oomctl_update(&f->o, 2, f->out);
+	put_str(f->root, "cg/t", "memory.events", "oom 1\noom_kill 1\n");
+	put_str(f->root, "cg/t/low", "memory.events",
+		"oom 0\noom_kill 1\noom_group_kill 0\n");
+	prio_oomctl_update(&f->o, 3, f->out);
+	fflush(f->out);
+	snprintf(want, sizeof(want), "[3] OOM: group 'low' (%s/cg/t/low) lost 1 "
+		 "task to the OOM killer (domain: limit of %s/cg/t); ",
+		 f->root, f->root);
+	assert_non_null(f->log);
+	assert_non_null(strstr(f->log, want));
+	prio_oomctl_restore_all(&f->o, f->out);
+}
+
+/* An OOM at t long before a kill in low without one: that kill's domain
+ * is global, and the rise at t names no later kill. */
+static void test_kill_line_stale_domain(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t later = 2 + 6ULL * 1000 * 1000 * 1000;
+	char want[512];
+
+	put_str(f->root, "cg/t", "memory.events", "oom 0\noom_kill 0\n");
+	put_str(f->root, "cg/t/low", "memory.events",
+		"oom 0\noom_kill 0\noom_group_kill 0\n");
+	start(f);
+	prio_oomctl_update(&f->o, 1, f->out);
+	put_str(f->root, "cg/t", "memory.events", "oom 1\noom_kill 0\n");
+	prio_oomctl_update(&f->o, 2, f->out);
+	put_str(f->root, "cg/t/low", "memory.events",
+		"oom 0\noom_kill 1\noom_group_kill 0\n");
+	prio_oomctl_update(&f->o, later, f->out);
+	fflush(f->out);
+	snprintf(want, sizeof(want), "OOM: group 'low' (%s/cg/t/low) lost 1 "
+		 "task to the OOM killer (domain: global); ", f->root);
+	assert_non_null(f->log);
+	assert_non_null(strstr(f->log, want));
+	prio_oomctl_restore_all(&f->o, f->out);
+}
+
 /*
  * With the OOM hook: no band is written, the memory.events line says the
  * hook chose, and a kill of the hook gets its own line, its domain found
@@ -481,6 +534,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oom_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xattr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_line_late, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kill_line_stale_domain,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook, setup, teardown),
 	};
 
