@@ -376,17 +376,23 @@ static void test_xattr(void **state)
 	assert_int_equal(getxattr(high, "user.oomd_avoid", v, sizeof(v)), -1);
 }
 
+/* No OOM yet in t and t/low; started, and polled once at time 1. */
+static void start_quiet(struct fixture *f)
+{
+	put_str(f->root, "cg/t", "memory.events", "oom 0\noom_kill 0\n");
+	put_str(f->root, "cg/t/low", "memory.events",
+		"oom 0\noom_kill 0\noom_group_kill 0\n");
+	start(f);
+	prio_oomctl_update(&f->o, 1, f->out);
+}
+
 /* A kill in low at the limit of t: one line that names group, domain, band. */
 static void test_kill_line(void **state)
 {
 	struct fixture *f = *state;
 	char want[512];
 
-	put_str(f->root, "cg/t", "memory.events", "oom 0\noom_kill 0\n");
-	put_str(f->root, "cg/t/low", "memory.events",
-		"oom 0\noom_kill 0\noom_group_kill 0\n");
-	start(f);
-	prio_oomctl_update(&f->o, 1, f->out);
+	start_quiet(f);
 	put_str(f->root, "cg/t", "memory.events", "oom 1\noom_kill 1\n");
 	put_str(f->root, "cg/t/low", "memory.events",
 		"oom 0\noom_kill 1\noom_group_kill 0\n");
@@ -408,11 +414,7 @@ static void test_kill_line_late(void **state)
 	struct fixture *f = *state;
 	char want[512];
 
-	put_str(f->root, "cg/t", "memory.events", "oom 0\noom_kill 0\n");
-	put_str(f->root, "cg/t/low", "memory.events",
-		"oom 0\noom_kill 0\noom_group_kill 0\n");
-	start(f);
-	prio_oomctl_update(&f->o, 1, f->out);
+	start_quiet(f);
 	put_str(f->root, "cg/t", "memory.events", "oom 1\noom_kill 0\n");
 	prio_oomctl_update(&f->o, 2, f->out);
 	put_str(f->root, "cg/t", "memory.events", "oom 1\noom_kill 1\n");
@@ -436,11 +438,7 @@ static void test_kill_line_stale_domain(void **state)
 	const uint64_t later = 2 + 6ULL * 1000 * 1000 * 1000;
 	char want[512];
 
-	put_str(f->root, "cg/t", "memory.events", "oom 0\noom_kill 0\n");
-	put_str(f->root, "cg/t/low", "memory.events",
-		"oom 0\noom_kill 0\noom_group_kill 0\n");
-	start(f);
-	prio_oomctl_update(&f->o, 1, f->out);
+	start_quiet(f);
 	put_str(f->root, "cg/t", "memory.events", "oom 1\noom_kill 0\n");
 	prio_oomctl_update(&f->o, 2, f->out);
 	put_str(f->root, "cg/t/low", "memory.events",
