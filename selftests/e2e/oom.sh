@@ -85,6 +85,18 @@ high_grows() {
 	HIGH_RC=$?
 }
 
+# After high_grows, the priorities' outcome: high finished, low's 30M
+# hog died, keep (oom_kill = false) and the -1000 process live.
+expect_low_died() {
+	expect_eq "$HIGH_RC" 0 "high's exit status (it must finish)"
+	expect_events "$OT/high" oom_kill 0 "high's OOM kills"
+	expect_events "$OT/keep" oom_kill 0 "keep's OOM kills (oom_kill = false)"
+	expect_events "$OT/low" oom_kill 1 "low's OOM kills"
+	proc_alive "$UNKILLABLE_PID" || fail "the -1000 task was killed"
+	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
+	! proc_alive "$LOW_PID" || fail "low's hog survived"
+}
+
 # Without memcg-prio the kernel kills the biggest task of the domain: high.
 # This is what the fallback is for; it fails if the scenario stops
 # making the kernel pick high.
@@ -110,13 +122,7 @@ test_oom_priority() {
 	expect_eq "$(xattr_of "$OT/high" user.oomd_avoid)" 1 "high's user.oomd_avoid"
 	expect_eq "$(xattr_of "$OT/low" user.oomd_avoid)" - "low's user.oomd_avoid"
 	high_grows
-	expect_eq "$HIGH_RC" 0 "high's exit status (it must finish)"
-	expect_events "$OT/high" oom_kill 0 "high's OOM kills"
-	expect_events "$OT/keep" oom_kill 0 "keep's OOM kills (oom_kill = false)"
-	expect_events "$OT/low" oom_kill 1 "low's OOM kills"
-	proc_alive "$UNKILLABLE_PID" || fail "the -1000 task was killed"
-	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
-	! proc_alive "$LOW_PID" || fail "low's hog survived"
+	expect_low_died
 	fg_wait_oom_line "the OOM line" \
 		"OOM: group 'low' ($OT/low) lost 1 task to the OOM killer (domain: limit of $OT); the kernel chose, memcg-prio had put its tasks in oom_score_adj band 1000"
 	status_json
@@ -223,13 +229,7 @@ test_oom_hook() {
 	high_grows
 	echo "high's exit status $HIGH_RC"
 	dmesg | grep -E "Killed process|bpf_oom_ops" | tail -n 5
-	expect_eq "$HIGH_RC" 0 "high's exit status (it must finish)"
-	expect_events "$OT/high" oom_kill 0 "high's OOM kills"
-	expect_events "$OT/keep" oom_kill 0 "keep's OOM kills (oom_kill = false)"
-	expect_events "$OT/low" oom_kill 1 "low's OOM kills"
-	proc_alive "$UNKILLABLE_PID" || fail "the -1000 task was killed"
-	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
-	! proc_alive "$LOW_PID" || fail "low's hog survived"
+	expect_low_died
 	hook_killed_in low || fail "no kernel log line of the hook's kill in low"
 	expect_eq "$(xattr_of "$OT/high" user.oomd_avoid)" 1 "high's user.oomd_avoid"
 	expect_match "oom: priority, through the OOM hook \\(bpf_oom_ops\\)" "$check_out" \
