@@ -23,8 +23,9 @@
  * In the first group left it kills the process with the largest RSS
  * (file, anon and shmem pages of its mm, the counters the kernel's own
  * badness starts from; swap and page tables are not counted) through
- * bpf_oom_kill_process(), which kills as the kernel's killer does
- * (memory.oom.group, the OOM reaper, memory.events, the report).  The
+ * bpf_oom_kill_process(): the kernel kills it once the program returns,
+ * as its own killer does (memory.oom.group, the OOM reaper,
+ * memory.events, the report).  The
  * tasks of a group are those of its cgroup and every cgroup below it,
  * except below the cgroup of another group (oom_roots), which are that
  * group's.  If the group already has a victim that has not been reaped,
@@ -56,12 +57,15 @@
  *
  * Invariants: a task of a higher group is never chosen while a lower group
  * in the domain with oom_kill = true holds more than min_bytes and has a
- * task it may kill; the program never sleeps under bpf_rcu_read_lock()
+ * task it may kill; the program never sleeps (the kernel refuses a
+ * sleepable bpf_oom_ops program: an OOM can come with mmap_lock held)
  * (the kill happens after the walk); every early exit leaves a counter in
  * oom_state saying why (declined, not_in_domain, per group small,
  * unkillable, failed).
  *
- * Known failure modes: RSS is read from the mm's percpu counters without
+ * Known failure modes: a chosen task that exits before the kernel kills
+ * it is counted in oom_state as killed, while the kernel's killer (or the
+ * next OOM) resolves the OOM; RSS is read from the mm's percpu counters without
  * summing the per-CPU deltas (the kernel's badness does the same); usage
  * of a group's cgroup includes groups nested in it, so a lower group
  * holding little of its own above a big nested group is not skipped as
@@ -148,6 +152,21 @@ struct {
 	__type(key, __u64);
 	__type(value, __u32);
 } oom_roots SEC(".maps");
+
+/*
+ * Config index -> tgid of the group's last victim.  The walk does not see
+ * a victim whose threads have all begun to exit: the task iterator skips
+ * such a process (CSS_TASK_ITER_PROCS), although its mm may still be
+ * torn down and its memory charged.  An OOM in that window must wait for
+ * it, not take the next task, of a higher group if it was the lowest
+ * group's last.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PRIO_MAX_GROUPS);
+	__type(key, __u32);
+	__type(value, __s32);
+} oom_victims SEC(".maps");
 
 /* The best victim of one group, while its tasks are walked. */
 struct pick {
@@ -332,9 +351,31 @@ static __always_inline int kill_pid(struct oom_control *oc, __s32 pid,
 	if (!task)
 		return -3;	/* -ESRCH: gone meanwhile */
 	ret = kill(oc, task, idx);
-	if (!ret && !pending)
+	if (!ret && !pending) {
 		record(st, task, d, idx, reason, rss);
+		bpf_map_update_elem(&oom_victims, &idx, &pid, BPF_ANY);
+	}
 	bpf_task_release(task);
+	return ret;
+}
+
+/* The group's last victim, if it is still an OOM victim (not reaped by its
+ * parent yet); 0 if not.  bpf_oom_kill_process() tells one whose memory
+ * is on the way from one that has freed it. */
+static __always_inline __s32 exiting_victim(__u32 idx)
+{
+	struct task_struct *t;
+	__s32 *pid, ret = 0;
+
+	pid = bpf_map_lookup_elem(&oom_victims, &idx);
+	if (!pid || !*pid)
+		return 0;
+	t = bpf_task_from_pid(*pid);
+	if (!t)
+		return 0;
+	if (bpf_task_is_oom_victim(t))
+		ret = *pid;
+	bpf_task_release(t);
 	return ret;
 }
 
@@ -375,7 +416,10 @@ static __always_inline enum verdict try_group(struct oom_control *oc,
 	pick_in(cg, g->cgroup_id, &pk);
 	bpf_cgroup_release(cg);
 
-	/* Its earlier victim first: its memory is on the way. */
+	/* Its earlier victim first: its memory is on the way.  One the walk
+	 * no longer sees may still be exiting (oom_victims). */
+	if (!pk.pending)
+		pk.pending = exiting_victim(idx);
 	if (pk.pending &&
 	    kill_pid(oc, pk.pending, idx, st, d, *reason, 0, true) == 0) {
 		gs[PRIO_OOM_STAT_WAITS]++;
@@ -395,7 +439,7 @@ static __always_inline enum verdict try_group(struct oom_control *oc,
 	return V_SKIP;
 }
 
-SEC("struct_ops.s/handle_out_of_memory")
+SEC("struct_ops/handle_out_of_memory")
 int BPF_PROG(prio_oom_handle, struct oom_control *oc, struct cgroup *cgrp)
 {
 	__u32 zero = 0, reason = PRIO_OOM_REASON_LOWEST, n;

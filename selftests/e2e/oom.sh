@@ -40,10 +40,18 @@ except OSError:
     print("-")' "$1" "$2"
 }
 
+# oom_setup [global]: the scenario above; with "global", $OT has no
+# memory.max (the OOM is the machine's, see test_oom_hook_global), low's
+# hog takes 120M and every hog locks its pages.
 oom_setup() {
+	local lock='' low_mb=30
 	OT=$E2E/oom/t
 	mkcg "$OT/high" "$OT/low" "$OT/keep"
-	echo 160M >"$OT/memory.max"
+	if [[ ${1-} == global ]]; then
+		lock=lock low_mb=120
+	else
+		echo 160M >"$OT/memory.max"
+	fi
 	echo 0 >"$OT/memory.swap.max"
 	cat >"$TMP/oom.ini" <<-INI
 	[global]
@@ -62,13 +70,14 @@ oom_setup() {
 	priority = low
 	oom_kill = false
 	INI
-	spawn "$OT/low" "$HOG" 30 hold
-	spawn "$OT/low" choom -n -1000 -- "$HOG" 8 hold
-	spawn "$OT/keep" "$HOG" 40 hold
+	spawn "$OT/low" "$HOG" "$low_mb" hold $lock
+	spawn "$OT/low" choom -n -1000 -- "$HOG" 8 hold $lock
+	spawn "$OT/keep" "$HOG" 40 hold $lock
 	# shellcheck disable=SC2016 # eval expands it
 	wait_for 60 "low's and keep's hogs" eval \
 		'[[ $(wc -l <"$OT/low/cgroup.procs") -eq 2 ]] && has_procs "$OT/keep"'
-	wait_for 120 "the hogs to hold 78M" current_at_least "$OT" $((78 << 20))
+	wait_for 120 "the hogs to hold $((low_mb + 48))M" current_at_least "$OT" \
+		$(((low_mb + 48) << 20))
 	LOW_PID='' UNKILLABLE_PID=''
 	while read -r pid; do
 		if [[ $(adj_of "$pid") == -1000 ]]; then UNKILLABLE_PID=$pid
@@ -78,10 +87,11 @@ oom_setup() {
 	[[ $LOW_PID && $UNKILLABLE_PID && $KEEP_PID ]] || fail "hogs not found"
 }
 
-# high_grows: high takes 96M in $OT and exits; its exit status in $HIGH_RC.
+# high_grows [MB [OPTION...]]: high takes MB (96) MiB in $OT and exits;
+# its exit status in $HIGH_RC.
 high_grows() {
-	( echo "$BASHPID" >"$OT/high/cgroup.procs" && exec "$HOG" 96 ) \
-		>"$TMP/high.out" 2>&1
+	( echo "$BASHPID" >"$OT/high/cgroup.procs" &&
+		exec "$HOG" "${1:-96}" "${@:2}" ) >"$TMP/high.out" 2>&1
 	HIGH_RC=$?
 }
 
@@ -298,4 +308,194 @@ test_oom_hook_own_limit() {
 	fg_stop
 	cg_remove "$E2E/oom"
 	expect_nothing_attached "$PIN"
+}
+
+# kmsg_follow: from now on, the kernel's log lines go to $TMP/kmsg (dmesg
+# -W, in a cgroup of its own that cg_remove "$E2E/oom" ends).  Counting in
+# dmesg instead would go wrong when OOM reports wrap the ring buffer.
+kmsg_follow() {
+	mkcg "$E2E/oom/kmsg"
+	( echo "$BASHPID" >"$E2E/oom/kmsg/cgroup.procs" && exec dmesg -W ) \
+		>"$TMP/kmsg" 2>&1 &
+	disown
+	wait_for 30 "dmesg -W to run" has_procs "$E2E/oom/kmsg"
+}
+
+# How many kills the hook logged since kmsg_follow (every group), and
+# whether that is above N.
+hook_kill_count() { grep -c "(bpf_oom_ops memcg_prio): Killed process" "$TMP/kmsg"; }
+hook_kill_count_above() { (($(hook_kill_count) > $1)); }
+
+# The order of the hook's kills since kmsg_follow: the group of each
+# "memcg-prio: NAME (bpf_oom_ops memcg_prio): Killed process" line.
+hook_kill_order() {
+	sed -n 's/.*memcg-prio: \([^ ]*\) (bpf_oom_ops memcg_prio): Killed process.*/\1/p' \
+		"$TMP/kmsg" | tr '\n' ' '
+}
+
+# Three priorities in one domain: top (100) grows to 140M beside mid's
+# (50) and bottom's (0) 40M in $OT's 160M.  Two kills are needed, and they
+# must go bottom first, then mid; top finishes.  bottom has oom_group =
+# yes and two 20M processes: its kill takes both.  The second OOM can come
+# while the first victim still exits: its threads gone from the task walk,
+# its memory still charged.  The hook must wait for it (policy/oom.bpf.c,
+# oom_victims), not take the next group up, nor top after mid's.
+test_oom_hook_three_levels() {
+	OT=$E2E/oom/t
+	mkcg "$OT/top" "$OT/mid" "$OT/bottom"
+	echo 160M >"$OT/memory.max"
+	echo 0 >"$OT/memory.swap.max"
+	cat >"$TMP/oom3.ini" <<-INI
+	[global]
+	pin_path = $PIN
+	oom = ${MEMCG_PRIO_TEST_OOM:-priority}
+	[group.top]
+	path = ${OT#"$CG"/}/top
+	priority = 100
+	[group.mid]
+	path = ${OT#"$CG"/}/mid
+	priority = 50
+	[group.bottom]
+	path = ${OT#"$CG"/}/bottom
+	priority = 0
+	oom_group = yes
+	INI
+	spawn "$OT/mid" "$HOG" 40 hold
+	spawn "$OT/bottom" "$HOG" 20 hold
+	spawn "$OT/bottom" "$HOG" 20 hold
+	wait_for 120 "the hogs to hold 80M" current_at_least "$OT" $((80 << 20))
+	local mid_pid bottom_pids pid
+	mid_pid=$(first_pid "$OT/mid")
+	bottom_pids=$(<"$OT/bottom/cgroup.procs")
+	kmsg_follow
+	fg_start_hook "$TMP/oom3.ini"
+	( echo "$BASHPID" >"$OT/top/cgroup.procs" && exec "$HOG" 140 ) \
+		>"$TMP/high.out" 2>&1
+	HIGH_RC=$?
+	echo "top's exit status $HIGH_RC"
+	dmesg | grep -E "Killed process|bpf_oom_ops" | tail -n 5
+	expect_eq "$HIGH_RC" 0 "top's exit status (it must finish)"
+	expect_events "$OT/top" oom_kill 0 "top's OOM kills"
+	expect_events "$OT/mid" oom_kill 1 "mid's OOM kills"
+	expect_events "$OT/bottom" oom_kill 2 "bottom's OOM kills (oom_group = yes: both)"
+	expect_events "$OT/bottom" oom_group_kill 1 "bottom's group kills"
+	expect_eq "$(<"$OT/bottom/memory.oom.group")" 1 "bottom's memory.oom.group"
+	for pid in $bottom_pids; do
+		! proc_alive "$pid" || fail "bottom's hog $pid survived"
+	done
+	! proc_alive "$mid_pid" || fail "mid's hog survived"
+	expect_eq "$(hook_kill_order)" "bottom bottom mid " \
+		"the hook's kills, in order (kernel log)"
+	status_json
+	expect_eq "$(jget '.oom_hook.last_kill.group')" mid "the last kill's group"
+	fg_stop
+	cg_remove "$E2E/oom"
+	expect_nothing_attached "$PIN"
+}
+
+# A group that may not be killed (keep, oom_kill = false) is skipped, and
+# low holds nothing: only high, the highest group, is left, and the hook
+# kills there, the process the kernel would have chosen (the largest);
+# keep lives.  The line says why a higher group paid.
+test_oom_hook_only_higher() {
+	OT=$E2E/oom/t
+	mkcg "$OT/high" "$OT/low" "$OT/keep"
+	echo 160M >"$OT/memory.max"
+	echo 0 >"$OT/memory.swap.max"
+	cat >"$TMP/oomh.ini" <<-INI
+	[global]
+	pin_path = $PIN
+	oom = ${MEMCG_PRIO_TEST_OOM:-priority}
+	[group.high]
+	path = ${OT#"$CG"/}/high
+	priority = high
+	[group.low]
+	path = ${OT#"$CG"/}/low
+	priority = low
+	[group.keep]
+	path = ${OT#"$CG"/}/keep
+	priority = low
+	oom_kill = false
+	INI
+	spawn "$OT/keep" "$HOG" 40 hold
+	wait_for 120 "keep's hog to hold 40M" current_at_least "$OT" $((40 << 20))
+	KEEP_PID=$(first_pid "$OT/keep")
+	fg_start_hook "$TMP/oomh.ini"
+	high_grows 140
+	echo "high's exit status $HIGH_RC"
+	dmesg | grep -E "Killed process|bpf_oom_ops" | tail -n 5
+	((HIGH_RC != 0)) || fail "high finished: there was no OOM"
+	expect_events "$OT/high" oom_kill 1 "high's OOM kills"
+	expect_events "$OT/keep" oom_kill 0 "keep's OOM kills (oom_kill = false)"
+	expect_events "$OT/low" oom_kill 0 "low's OOM kills (it holds nothing)"
+	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
+	hook_killed_in high || fail "no kernel log line of the hook's kill in high"
+	fg_wait_oom_line "the hook's line" \
+		"OOM hook: killed pid [0-9]* (oom-hog, [0-9]* KiB) of group 'high' ($OT/high) (domain: limit of $OT): the groups below it in the domain held too little to be worth a kill"
+	status_json
+	expect_eq "$(jget '.oom_hook.last_kill.reason')" lower_small "the last kill's reason"
+	fg_stop
+	cg_remove "$E2E/oom"
+	expect_nothing_attached "$PIN"
+}
+
+# A global OOM: no memory.max above the groups, the machine runs out.  A
+# process outside every group, at oom_score_adj -1000, locks all but
+# about 150M of what is available; every hog locks its pages, so swap
+# cannot help.  high grows to 230M: the kernel alone would kill it, the
+# biggest; the hook kills low's 120M, and high finishes.
+test_oom_hook_global() {
+	local avail locker
+	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
+	oom_setup global
+	mkcg "$E2E/oom/locker"
+	avail=$(awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo)
+	locker=$((avail - 150))
+	((locker > 0)) || fail "only ${avail}M available"
+	echo "MemAvailable ${avail}M: the locker takes ${locker}M"
+	spawn "$E2E/oom/locker" choom -n -1000 -- "$HOG" "$locker" hold lock fast
+	wait_for 300 "the locker to hold ${locker}M" \
+		current_at_least "$E2E/oom/locker" $((locker << 20))
+	fg_start_hook "$TMP/oom.ini"
+	high_grows 230 lock
+	echo "high's exit status $HIGH_RC"
+	dmesg | grep -E "Killed process|bpf_oom_ops" | tail -n 5
+	expect_low_died
+	hook_killed_in low || fail "no kernel log line of the hook's kill in low"
+	fg_wait_oom_line "the hook's line" \
+		"OOM hook: killed pid $LOW_PID (oom-hog, [0-9]* KiB) of group 'low' ($OT/low) (domain: global): the lowest group in the domain that may lose a task"
+	status_json
+	expect_eq "$(jget '.oom_hook.last_kill.domain')" global "the last kill's domain"
+	fg_stop
+	cg_remove "$E2E/oom"
+	expect_nothing_attached "$PIN"
+}
+
+# Detaching while OOMs go on: in low, a loop runs hogs that each want
+# 120M on top of the 78M held in $OT's 160M, so each meets the limit;
+# the hook kills each (the largest of the lowest group).  --foreground is
+# stopped in the middle: it must detach, exit 0 and leave no pin, and the
+# OOMs that follow go to the kernel's killer (it kills the same hogs, the
+# largest in the domain): kills go on, none by the hook.
+test_oom_hook_detach() {
+	local kills hook_kills
+	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
+	oom_setup
+	fg_start_hook "$TMP/oom.ini"
+	kmsg_follow
+	hook_kills=$(hook_kill_count)
+	spawn "$OT/low" bash -c "while :; do '$HOG' 120; done"
+	wait_for 300 "two kills by the hook" hook_kill_count_above $((hook_kills + 1))
+	fg_stop
+	[[ ! -e $OOM_HOOK_PIN ]] || fail "the hook's pins left at $OOM_HOOK_PIN"
+	expect_nothing_attached "$PIN"
+	hook_kills=$(hook_kill_count)
+	kills=$(events "$OT/low" oom_kill) || exit 1
+	wait_for 300 "two more kills, by the kernel" events_above "$OT/low" oom_kill $((kills + 1))
+	expect_eq "$(hook_kill_count)" "$hook_kills" "the hook's kills after the detach"
+	expect_events "$OT/high" oom_kill 0 "high's OOM kills"
+	expect_events "$OT/keep" oom_kill 0 "keep's OOM kills"
+	proc_alive "$KEEP_PID" || fail "keep's hog was killed"
+	proc_alive "$UNKILLABLE_PID" || fail "the -1000 task was killed"
+	cg_remove "$E2E/oom"
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,6 +141,39 @@ pid_t kt_oom_spawn(const char *path, int adj, size_t mb, bool hold)
 		pid = -1;
 	}
 	close(fds[0]);
+	return pid;
+}
+
+pid_t kt_oom_spawn_populate(const char *path, size_t mb, int *go_fd)
+{
+	int fds[2];
+	char buf[32], c;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[1]);
+		snprintf(buf, sizeof(buf), "%d", getpid());
+		if (kt_cg_write(path, "cgroup.procs", buf))
+			_exit(2);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(3);
+		if (mmap(NULL, mb << 20, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+			 -1, 0) == MAP_FAILED)
+			_exit(4);
+		_exit(0);
+	}
+	close(fds[0]);
+	if (nr_pids < KT_OOM_MAX)
+		pids[nr_pids++] = pid;
+	*go_fd = fds[1];
 	return pid;
 }
 

@@ -39,6 +39,13 @@ int kt_oom_cg_create(const char *rel, size_t max_mb, char *ret_path);
  * -1 with a message.
  */
 pid_t kt_oom_spawn(const char *path, int adj, size_t mb, bool hold);
+/*
+ * Fork a task in cgroup PATH that maps MB megabytes of anonymous memory
+ * with MAP_POPULATE, so that it charges them with mmap_lock held, once a
+ * byte is written to *GO_FD (then closed by the caller).  The pid, or -1
+ * with a message.
+ */
+pid_t kt_oom_spawn_populate(const char *path, size_t mb, int *go_fd);
 /* Whether PID was killed by SIGKILL: 1 yes, 0 exited (status in ret_code), -1 timeout. */
 int kt_oom_wait(pid_t pid, int timeout_s, int *ret_code);
 /* SIGKILL and reap PID if still there; pid <= 0 is ignored. */

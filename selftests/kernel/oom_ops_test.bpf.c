@@ -6,6 +6,8 @@
  * is attached to, so that a test can tell which attachment was asked.
  * spin_loops makes the handler busy for a while and in_handler tells that
  * it is running: a detach must wait for it.  One skeleton per attachment.
+ * Built a second time with -DKT_SLEEPABLE, as oom_ops_sleepable: the same
+ * handler, sleepable, which the kernel must refuse to load.
  */
 #include "policy/bpf-vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -63,7 +65,13 @@ static void kill_victim(struct oom_control *oc)
 	bpf_task_release(task);
 }
 
-SEC("struct_ops.s/handle_out_of_memory")
+#ifdef KT_SLEEPABLE
+#define KT_OOM_SEC "struct_ops.s/handle_out_of_memory"
+#else
+#define KT_OOM_SEC "struct_ops/handle_out_of_memory"
+#endif
+
+SEC(KT_OOM_SEC)
 int BPF_PROG(test_handle_oom, struct oom_control *oc, struct cgroup *cgrp)
 {
 	in_handler = 1;

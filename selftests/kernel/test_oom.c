@@ -21,6 +21,7 @@
 #include "kt.h"
 #include "kt_cgroup.h"
 #include "kt_oom.h"
+#include "oom_ops_sleepable.skel.h"
 
 #define KT_OOM_TIMEOUT_S 120
 
@@ -267,6 +268,71 @@ static enum kt_result oom_hierarchy_global_body(void)
 KT_TEST(oom_hierarchy_global, "a global OOM (sysrq f) asks the root's ops only; they kill")
 {
 	enum kt_result r = oom_hierarchy_global_body();
+
+	kt_oom_cleanup();
+	return r;
+}
+
+KT_TEST(oom_sleepable_refused, "a sleepable handle_out_of_memory does not load (EINVAL); the same object non-sleepable does")
+{
+	struct oom_ops_sleepable *bad;
+	struct oom_ops_test *ok;
+
+	errno = 0;
+	bad = oom_ops_sleepable__open_and_load();
+	if (bad) {
+		fprintf(stderr, "a sleepable handler was accepted\n");
+		oom_ops_sleepable__destroy(bad);
+		return KT_FAIL;
+	}
+	KT_ASSERT_CMP(errno, ==, EINVAL);
+	ok = oom_ops_test__open_and_load();
+	KT_ASSERT(ok);
+	oom_ops_test__destroy(ok);
+	return KT_PASS;
+}
+
+/*
+ * An OOM raised with mmap_lock held: a task maps 64M with MAP_POPULATE in
+ * a 32M cgroup, so the charge that fails comes from mm_populate(), under
+ * mmap_lock.  The handler chooses that task; it must die by the policy's
+ * kill, and the kernel log must show no lock report (lockdep found
+ * recursive mmap_lock locking there while the handler was sleepable).
+ */
+static enum kt_result oom_under_mmap_lock_body(void)
+{
+	struct oom_ops_test *skel;
+	struct bpf_link *link;
+	char cg[PATH_MAX], line[64];
+	int code = -1, mark, mark_warn, go = -1;
+	pid_t victim;
+
+	KT_ASSERT(!kt_oom_cg_create("l", 32, cg));
+	skel = kt_oom_load(KT_OOM_KILL);
+	KT_ASSERT(skel);
+	link = kt_oom_attach(skel, cg);
+	KT_ASSERT(link);
+	victim = kt_oom_spawn_populate(cg, 64, &go);
+	KT_ASSERT(victim > 0);
+	skel->bss->victim_pid = victim;
+	mark = kt_kmsg_mark();
+	mark_warn = kt_kmsg_mark();
+	KT_ASSERT(mark >= 0 && mark_warn >= 0);
+	KT_ASSERT_CMP(write(go, "g", 1), ==, 1);
+	close(go);
+
+	KT_ASSERT_CMP(kt_oom_wait(victim, KT_OOM_TIMEOUT_S, &code), ==, 1);
+	KT_ASSERT_CMP(skel->bss->kills, >=, 1);
+	snprintf(line, sizeof(line), "Killed process %d ", victim);
+	KT_ASSERT(kt_kmsg_find(mark, KT_OOM_MESSAGE " (bpf_oom_ops "
+			       KT_OOM_POLICY_NAME "): ", line));
+	KT_ASSERT(!kt_kmsg_find(mark_warn, "WARNING: ", NULL));
+	return KT_PASS;
+}
+
+KT_TEST(oom_under_mmap_lock, "an OOM in mm_populate(), mmap_lock held: the handler's victim dies, no lock report")
+{
+	enum kt_result r = oom_under_mmap_lock_body();
 
 	kt_oom_cleanup();
 	return r;
