@@ -441,7 +441,7 @@ test_oom_hook_only_higher() {
 
 # A global OOM: no memory.max above the groups, the machine runs out.  A
 # process outside every group, at oom_score_adj -1000, locks all but
-# about 150M of what is available; every hog locks its pages, so swap
+# about 170M of what is available; every hog locks its pages, so swap
 # cannot help.  high grows to 230M: the kernel alone would kill it, the
 # biggest; the hook kills low's 120M, and high finishes.
 test_oom_hook_global() {
@@ -450,7 +450,7 @@ test_oom_hook_global() {
 	oom_setup global
 	mkcg "$E2E/oom/locker"
 	avail=$(awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo)
-	locker=$((avail - 150))
+	locker=$((avail - 170))
 	((locker > 0)) || fail "only ${avail}M available"
 	echo "MemAvailable ${avail}M: the locker takes ${locker}M"
 	spawn "$E2E/oom/locker" choom -n -1000 -- "$HOG" "$locker" hold lock fast
