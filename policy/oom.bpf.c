@@ -25,15 +25,20 @@
  * badness starts from; swap and page tables are not counted) through
  * bpf_oom_kill_process(): the kernel kills it once the program returns,
  * as its own killer does (memory.oom.group, the OOM reaper,
- * memory.events, the report).  The
- * tasks of a group are those of its cgroup and every cgroup below it,
- * except below the cgroup of another group (oom_roots), which are that
- * group's.  If the group already has a victim that has not been reaped,
- * the program "kills" it again, which the kernel counts as handled
- * without a new kill: its memory is on the way, as the kernel's killer
- * assumes when it finds a pending victim.  Without that, an OOM that came
- * before the first victim's memory was uncharged would take a second
- * task, of a higher group if the first was the lowest group's last.
+ * memory.events, the report).  The tasks of a group are those of its
+ * cgroup and every cgroup below it, except below the cgroup of another
+ * group (oom_roots), which are that group's: one walk over every process
+ * (the task iterator) sorts them into oom_picks by their nearest ancestor
+ * that is a group's cgroup.  The walk sees a process until its parent
+ * reaps it, so also one whose threads have all begun to exit while its mm
+ * is still being torn down and charged; the css task iterator hides such
+ * a process, and needs a sleepable program besides.  If the group already
+ * has a victim that has not been reaped, the program "kills" it again,
+ * which the kernel counts as handled without a new kill: its memory is on
+ * the way, as the kernel's killer assumes when it finds a pending victim.
+ * Without that, an OOM that came before the first victim's memory was
+ * uncharged would take a second task, of a higher group if the first was
+ * the lowest group's last.
  *
  * When no group is left, or the chosen kill is refused (the task exited
  * or changed meanwhile, or it is outside the allocation's cpuset), the
@@ -58,9 +63,9 @@
  * Invariants: a task of a higher group is never chosen while a lower group
  * in the domain with oom_kill = true holds more than min_bytes and has a
  * task it may kill; the program never sleeps (the kernel refuses a
- * sleepable bpf_oom_ops program: an OOM can come with mmap_lock held)
- * (the kill happens after the walk); every early exit leaves a counter in
- * oom_state saying why (declined, not_in_domain, per group small,
+ * sleepable bpf_oom_ops program: an OOM can come with mmap_lock held, and
+ * the kill happens after the program); every early exit leaves a counter
+ * in oom_state saying why (declined, not_in_domain, per group small,
  * unkillable, failed).
  *
  * Known failure modes: a chosen task that exits before the kernel kills
@@ -69,8 +74,9 @@
  * summing the per-CPU deltas (the kernel's badness does the same); usage
  * of a group's cgroup includes groups nested in it, so a lower group
  * holding little of its own above a big nested group is not skipped as
- * small; cgroups more than PRIO_OOM_MAX_DEPTH levels below their group's
- * count for that group even below another group's cgroup; a global OOM
+ * small; a process more than PRIO_OOM_MAX_DEPTH cgroup levels below its
+ * group's cgroup counts for no group; the walk costs one step per process
+ * of the machine (the kernel's own killer walks them all too); a global OOM
  * constrained by a cpuset or mempolicy may find the chosen task outside
  * it (the kill is refused: the kernel decides).
  */
@@ -97,16 +103,10 @@ void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 struct mem_cgroup *bpf_get_mem_cgroup(struct cgroup_subsys_state *css) __ksym;
 void bpf_put_mem_cgroup(struct mem_cgroup *memcg) __ksym;
 unsigned long bpf_mem_cgroup_usage(struct mem_cgroup *memcg) __ksym;
-int bpf_iter_css_new(struct bpf_iter_css *it, struct cgroup_subsys_state *start,
-		     unsigned int flags) __ksym;
-struct cgroup_subsys_state *bpf_iter_css_next(struct bpf_iter_css *it) __ksym;
-void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym;
-int bpf_iter_css_task_new(struct bpf_iter_css_task *it,
-			  struct cgroup_subsys_state *css, unsigned int flags) __ksym;
-struct task_struct *bpf_iter_css_task_next(struct bpf_iter_css_task *it) __ksym;
-void bpf_iter_css_task_destroy(struct bpf_iter_css_task *it) __ksym;
-void bpf_rcu_read_lock(void) __ksym;
-void bpf_rcu_read_unlock(void) __ksym;
+int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
+		      unsigned int flags) __ksym;
+struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __ksym;
+void bpf_iter_task_destroy(struct bpf_iter_task *it) __ksym;
 struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
 void bpf_task_release(struct task_struct *p) __ksym;
 int bpf_oom_kill_process(struct oom_control *oc, struct task_struct *task,
@@ -153,27 +153,21 @@ struct {
 	__type(value, __u32);
 } oom_roots SEC(".maps");
 
-/*
- * Config index -> tgid of the group's last victim.  The walk does not see
- * a victim whose threads have all begun to exit: the task iterator skips
- * such a process (CSS_TASK_ITER_PROCS), although its mm may still be
- * torn down and its memory charged.  An OOM in that window must wait for
- * it, not take the next task, of a higher group if it was the lowest
- * group's last.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PRIO_MAX_GROUPS);
-	__type(key, __u32);
-	__type(value, __s32);
-} oom_victims SEC(".maps");
-
 /* The best victim of one group, while its tasks are walked. */
 struct pick {
 	__s32 pid;		/* largest RSS, not a victim yet; 0: none */
 	__s32 pending;		/* a victim not reaped yet; 0: none */
 	__u64 rss;
 };
+
+/* Config index -> the group's pick in the OOM being handled (oom_lock
+ * serialises the handler). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PRIO_MAX_GROUPS);
+	__type(key, __u32);
+	__type(value, struct pick);
+} oom_picks SEC(".maps");
 
 /* The OOM's domain: its memcg's cgroup, or none (id 0) for a global OOM. */
 struct domain {
@@ -222,50 +216,49 @@ static __always_inline void consider(struct task_struct *t, struct pick *pk)
 	}
 }
 
-/* Is cgroup c (group own_id's cgroup or below it) another group's? */
-static __always_inline bool owned_elsewhere(struct cgroup *c, __u64 own_id)
+/* The config index of task t's group: its nearest cgroup, going up, that
+ * is a group's; -1 if none within PRIO_OOM_MAX_DEPTH levels. */
+static __always_inline int group_of(struct task_struct *t)
 {
+	struct cgroup *c = BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	__u32 *idx;
 	__u64 id;
 	int d;
 
 	bpf_for(d, 0, PRIO_OOM_MAX_DEPTH) {
 		if (!c)
-			return false;
+			return -1;
 		id = BPF_CORE_READ(c, kn, id);
-		if (id == own_id)
-			return false;
-		if (bpf_map_lookup_elem(&oom_roots, &id))
-			return true;
+		idx = bpf_map_lookup_elem(&oom_roots, &id);
+		if (idx)
+			return *idx;
 		c = BPF_CORE_READ(c, self.parent, cgroup);
 	}
-	return false;
+	return -1;
 }
 
-/* The tasks of group cgroup cg (own_id) and of its cgroups not another
- * group's. */
-static __always_inline void pick_in(struct cgroup *cg, __u64 own_id,
-				    struct pick *pk)
+/* One walk over every process: the pick of each group in oom_picks. */
+static __always_inline void collect_picks(void)
 {
-	struct cgroup_subsys_state *pos;
 	struct task_struct *t;
-	struct cgroup *c;
-	__u64 id;
+	struct pick *pk;
+	__u32 i;
+	int idx;
 
-	bpf_rcu_read_lock();
-	bpf_for_each(css, pos, &cg->self, BPF_CGROUP_ITER_DESCENDANTS_PRE) {
-		id = BPF_CORE_READ(pos, cgroup, kn, id);
-		if (id != own_id &&
-		    owned_elsewhere(BPF_CORE_READ(pos, cgroup), own_id))
-			continue;
-		/* A trusted cgroup for the task iterator: pos is RCU only. */
-		c = bpf_cgroup_from_id(id);
-		if (!c)
-			continue;
-		bpf_for_each(css_task, t, &c->self, CSS_TASK_ITER_PROCS)
-			consider(t, pk);
-		bpf_cgroup_release(c);
+	bpf_for(i, 0, PRIO_MAX_GROUPS) {
+		pk = bpf_map_lookup_elem(&oom_picks, &i);
+		if (pk)
+			__builtin_memset(pk, 0, sizeof(*pk));
 	}
-	bpf_rcu_read_unlock();
+	bpf_for_each(task, t, NULL, BPF_TASK_ITER_ALL_PROCS) {
+		idx = group_of(t);
+		if (idx < 0)
+			continue;
+		i = idx;
+		pk = bpf_map_lookup_elem(&oom_picks, &i);
+		if (pk)
+			consider(t, pk);
+	}
 }
 
 /* Is cgroup cg the domain's cgroup or below it? */
@@ -351,31 +344,9 @@ static __always_inline int kill_pid(struct oom_control *oc, __s32 pid,
 	if (!task)
 		return -3;	/* -ESRCH: gone meanwhile */
 	ret = kill(oc, task, idx);
-	if (!ret && !pending) {
+	if (!ret && !pending)
 		record(st, task, d, idx, reason, rss);
-		bpf_map_update_elem(&oom_victims, &idx, &pid, BPF_ANY);
-	}
 	bpf_task_release(task);
-	return ret;
-}
-
-/* The group's last victim, if it is still an OOM victim (not reaped by its
- * parent yet); 0 if not.  bpf_oom_kill_process() tells one whose memory
- * is on the way from one that has freed it. */
-static __always_inline __s32 exiting_victim(__u32 idx)
-{
-	struct task_struct *t;
-	__s32 *pid, ret = 0;
-
-	pid = bpf_map_lookup_elem(&oom_victims, &idx);
-	if (!pid || !*pid)
-		return 0;
-	t = bpf_task_from_pid(*pid);
-	if (!t)
-		return 0;
-	if (bpf_task_is_oom_victim(t))
-		ret = *pid;
-	bpf_task_release(t);
 	return ret;
 }
 
@@ -387,7 +358,7 @@ static __always_inline enum verdict try_group(struct oom_control *oc,
 					      struct prio_oom_state *st,
 					      __u32 *reason)
 {
-	struct pick pk = { 0 };
+	struct pick pk, *found;
 	__u32 idx = g->index;
 	__u64 *gs, usage;
 	struct cgroup *cg;
@@ -413,13 +384,13 @@ static __always_inline enum verdict try_group(struct oom_control *oc,
 			*reason = PRIO_OOM_REASON_LOWER_SMALL;
 		return V_SKIP;
 	}
-	pick_in(cg, g->cgroup_id, &pk);
 	bpf_cgroup_release(cg);
+	found = bpf_map_lookup_elem(&oom_picks, &idx);
+	if (!found)
+		return V_SKIP;
+	pk = *found;
 
-	/* Its earlier victim first: its memory is on the way.  One the walk
-	 * no longer sees may still be exiting (oom_victims). */
-	if (!pk.pending)
-		pk.pending = exiting_victim(idx);
+	/* Its earlier victim first: its memory is on the way. */
 	if (pk.pending &&
 	    kill_pid(oc, pk.pending, idx, st, d, *reason, 0, true) == 0) {
 		gs[PRIO_OOM_STAT_WAITS]++;
@@ -460,6 +431,8 @@ int BPF_PROG(prio_oom_handle, struct oom_control *oc, struct cgroup *cgrp)
 		d.level = BPF_CORE_READ(memcg, css.cgroup, level);
 	}
 	n = cfg->n_groups;
+	if (n)
+		collect_picks();
 	bpf_for(i, 0, PRIO_MAX_GROUPS) {
 		const struct prio_oom_entry *g = &cfg->order[i];
 

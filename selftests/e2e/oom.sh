@@ -17,7 +17,7 @@
 # high; with memcg-prio it kills low's 30M and high finishes.
 
 # shellcheck disable=SC2154 # builddir: set by selftests/e2e/run
-HOG=$builddir/selftests/oom-hog
+HOG=$(cd "$builddir" && pwd)/selftests/oom-hog
 OOM_STATE=${PIN#/}
 OOM_STATE=/run/memcg-prio/${OOM_STATE//\//-}.oom
 
