@@ -74,7 +74,9 @@
  * summing the per-CPU deltas (the kernel's badness does the same); usage
  * of a group's cgroup includes groups nested in it, so a lower group
  * holding little of its own above a big nested group is not skipped as
- * small; a process more than PRIO_OOM_MAX_DEPTH cgroup levels below its
+ * small; a process whose leader thread has exited while others run has
+ * no mm to read there and is not chosen (the kernel's badness looks at
+ * every thread); a process more than PRIO_OOM_MAX_DEPTH cgroup levels below its
  * group's cgroup counts for no group; the walk costs one step per process
  * of the machine (the kernel's own killer walks them all too); a global OOM
  * constrained by a cpuset or mempolicy may find the chosen task outside
@@ -111,7 +113,7 @@ struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
 void bpf_task_release(struct task_struct *p) __ksym;
 int bpf_oom_kill_process(struct oom_control *oc, struct task_struct *task,
 			 const char *message__str) __ksym;
-bool bpf_task_is_oom_victim(struct task_struct *task) __ksym;
+int bpf_task_is_oom_victim(struct task_struct *task) __ksym;
 
 /* include/linux/sched.h, include/uapi/linux/oom.h and the anonymous enum
  * of include/linux/mm_types_task.h: not in BTF as names. */

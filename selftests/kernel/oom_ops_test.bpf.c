@@ -21,7 +21,7 @@ struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
 void bpf_task_release(struct task_struct *p) __ksym;
 int bpf_oom_kill_process(struct oom_control *oc, struct task_struct *task,
 			 const char *message__str) __ksym;
-bool bpf_task_is_oom_victim(struct task_struct *task) __ksym;
+int bpf_task_is_oom_victim(struct task_struct *task) __ksym;
 
 __u32 mode;
 __s32 victim_pid;
@@ -34,6 +34,9 @@ __u64 last_oom_cgid;		/* the OOM's memcg's cgroup, 0 if global */
 __u64 last_attach_cgid;
 __u32 in_handler;
 __u32 victim_was_oom_victim;
+/* bpf_task_is_oom_victim() of the victim at the first call: -1 until then.
+ * 0 for a task no OOM has chosen; a bool return once read as 1 here. */
+__s32 first_is_victim = -1;
 __s32 last_killed_pid;
 
 static long spin(__u64 i, void *ctx)
@@ -51,8 +54,11 @@ static void kill_victim(struct oom_control *oc)
 		last_kill_ret = -3;	/* -ESRCH */
 		return;
 	}
-	if (bpf_task_is_oom_victim(task))
+	ret = bpf_task_is_oom_victim(task);
+	if (ret)
 		victim_was_oom_victim = 1;
+	if (first_is_victim < 0)
+		first_is_victim = ret;
 	ret = bpf_oom_kill_process(oc, task, KT_OOM_MESSAGE);
 	last_kill_ret = ret;
 	if (!ret) {

@@ -105,6 +105,8 @@ static enum kt_result oom_kill_chosen_body(void)
 	KT_ASSERT_CMP(code, ==, 0);
 	KT_ASSERT_CMP(skel->bss->kills, >=, 1);
 	KT_ASSERT_CMP(skel->bss->last_oom_cgid, ==, kt_cg_id(cg));
+	/* No OOM had chosen it before the first call. */
+	KT_ASSERT_CMP(skel->data->first_is_victim, ==, 0);
 	snprintf(line, sizeof(line), "Killed process %d ", victim);
 	KT_ASSERT(kt_kmsg_find(mark, KT_OOM_MESSAGE " (bpf_oom_ops "
 			       KT_OOM_POLICY_NAME "): ", line));
