@@ -40,18 +40,12 @@ except OSError:
     print("-")' "$1" "$2"
 }
 
-# oom_setup [global]: the scenario above; with "global", $OT has no
-# memory.max (the OOM is the machine's, see test_oom_hook_global), low's
-# hog takes 120M and every hog locks its pages.
-oom_setup() {
-	local lock='' low_mb=30
+# oom_tree [global]: the scenario's cgroups and $TMP/oom.ini, no task yet;
+# with "global", $OT has no memory.max.
+oom_tree() {
 	OT=$E2E/oom/t
 	mkcg "$OT/high" "$OT/low" "$OT/keep"
-	if [[ ${1-} == global ]]; then
-		lock=lock low_mb=120
-	else
-		echo 160M >"$OT/memory.max"
-	fi
+	[[ ${1-} == global ]] || echo 160M >"$OT/memory.max"
 	echo 0 >"$OT/memory.swap.max"
 	cat >"$TMP/oom.ini" <<-INI
 	[global]
@@ -70,6 +64,15 @@ oom_setup() {
 	priority = low
 	oom_kill = false
 	INI
+}
+
+# oom_setup [global]: the scenario above; with "global", $OT has no
+# memory.max (the OOM is the machine's, see test_oom_hook_global), low's
+# hog takes 120M and every hog locks its pages.
+oom_setup() {
+	local lock='' low_mb=30
+	oom_tree "$@"
+	[[ ${1-} != global ]] || lock=lock low_mb=120
 	spawn "$OT/low" "$HOG" "$low_mb" hold $lock
 	spawn "$OT/low" choom -n -1000 -- "$HOG" 8 hold $lock
 	spawn "$OT/keep" "$HOG" 40 hold $lock
@@ -398,29 +401,12 @@ test_oom_hook_three_levels() {
 # kills there, the process the kernel would have chosen (the largest);
 # keep lives.  The line says why a higher group paid.
 test_oom_hook_only_higher() {
-	OT=$E2E/oom/t
-	mkcg "$OT/high" "$OT/low" "$OT/keep"
-	echo 160M >"$OT/memory.max"
-	echo 0 >"$OT/memory.swap.max"
-	cat >"$TMP/oomh.ini" <<-INI
-	[global]
-	pin_path = $PIN
-	oom = ${MEMCG_PRIO_TEST_OOM:-priority}
-	[group.high]
-	path = ${OT#"$CG"/}/high
-	priority = high
-	[group.low]
-	path = ${OT#"$CG"/}/low
-	priority = low
-	[group.keep]
-	path = ${OT#"$CG"/}/keep
-	priority = low
-	oom_kill = false
-	INI
+	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
+	oom_tree
 	spawn "$OT/keep" "$HOG" 40 hold
 	wait_for 120 "keep's hog to hold 40M" current_at_least "$OT" $((40 << 20))
 	KEEP_PID=$(first_pid "$OT/keep")
-	fg_start_hook "$TMP/oomh.ini"
+	fg_start_hook "$TMP/oom.ini"
 	high_grows 140
 	echo "high's exit status $HIGH_RC"
 	dmesg | grep -E "Killed process|bpf_oom_ops" | tail -n 5

@@ -113,6 +113,18 @@ static void child(const char *path, int adj, size_t mb, int ready_fd)
 	_exit(kt_alloc_anon(mb, 1));
 }
 
+/* fork(), the child's pid kept for kt_oom_cleanup(). */
+static pid_t fork_tracked(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		perror("fork");
+	else if (pid > 0 && nr_pids < KT_OOM_MAX)
+		pids[nr_pids++] = pid;
+	return pid;
+}
+
 pid_t kt_oom_spawn(const char *path, int adj, size_t mb, bool hold)
 {
 	int fds[2] = { -1, -1 };
@@ -121,17 +133,13 @@ pid_t kt_oom_spawn(const char *path, int adj, size_t mb, bool hold)
 
 	if (hold && pipe(fds) < 0)
 		return -1;
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
+	pid = fork_tracked();
+	if (pid < 0)
 		return -1;
-	}
 	if (pid == 0) {
 		close(fds[0]);
 		child(path, adj, mb, fds[1]);
 	}
-	if (nr_pids < KT_OOM_MAX)
-		pids[nr_pids++] = pid;
 	if (!hold)
 		return pid;
 	close(fds[1]);
@@ -152,11 +160,9 @@ pid_t kt_oom_spawn_populate(const char *path, size_t mb, int *go_fd)
 
 	if (pipe(fds) < 0)
 		return -1;
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
+	pid = fork_tracked();
+	if (pid < 0)
 		return -1;
-	}
 	if (pid == 0) {
 		close(fds[1]);
 		snprintf(buf, sizeof(buf), "%d", getpid());
@@ -171,8 +177,6 @@ pid_t kt_oom_spawn_populate(const char *path, size_t mb, int *go_fd)
 		_exit(0);
 	}
 	close(fds[0]);
-	if (nr_pids < KT_OOM_MAX)
-		pids[nr_pids++] = pid;
 	*go_fd = fds[1];
 	return pid;
 }
