@@ -485,3 +485,36 @@ test_oom_hook_detach() {
 	proc_alive "$UNKILLABLE_PID" || fail "the -1000 task was killed"
 	cg_remove "$E2E/oom"
 }
+
+# The negative: an OOM whose domain holds no group's cgroup (a 40M limit
+# on a cgroup of no group, beside $OT) is the kernel's.  The hook is
+# asked, finds no group inside that domain and declines without trying a
+# kill (none refused: a kill outside the domain would have been); the
+# kernel kills the hog there, and nothing of the groups dies.
+test_oom_hook_outside() {
+	local other=$E2E/oom/other calls
+	OOM_SETTING=${MEMCG_PRIO_TEST_OOM:-priority}
+	oom_setup
+	mkcg "$other"
+	echo 40M >"$other/memory.max"
+	echo 0 >"$other/memory.swap.max"
+	fg_start_hook "$TMP/oom.ini"
+	kmsg_follow
+	( echo "$BASHPID" >"$other/cgroup.procs" && exec "$HOG" 80 ) >/dev/null 2>&1
+	expect_eq "$?" 137 "the hog's exit status beyond the 40M (SIGKILL)"
+	expect_events "$other" oom_kill 1 "the other cgroup's OOM kills"
+	status_json
+	calls=$(jget '.oom_hook.calls')
+	if ! [[ $calls =~ ^[0-9]+$ ]] || ((calls < 1)); then
+		fail "the hook was not asked: calls '$calls'"
+	fi
+	expect_eq "$(jget '.oom_hook.kills')" 0 "the hook's kills"
+	expect_eq "$(jget '.oom_hook.declined')" "$calls" "OOMs the hook declined (all it was asked)"
+	expect_eq "$(jget '[.oom_hook.groups[].failed] | add')" 0 "kills the kernel refused"
+	expect_eq "$(hook_kill_count)" 0 "kills in the kernel log with the hook's name"
+	expect_events "$OT" oom_kill 0 "the groups' OOM kills"
+	proc_alive "$LOW_PID" || fail "low's hog was killed"
+	fg_stop
+	cg_remove "$E2E/oom"
+	expect_nothing_attached "$PIN"
+}
