@@ -510,7 +510,7 @@ test_oom_hook_outside() {
 	fi
 	expect_eq "$(jget '.oom_hook.kills')" 0 "the hook's kills"
 	expect_eq "$(jget '.oom_hook.declined')" "$calls" "OOMs the hook declined (all it was asked)"
-	expect_eq "$(jget '[.oom_hook.groups[].failed] | add')" 0 "kills the kernel refused"
+	expect_eq "$(jget '[.groups[].oom_hook.failed] | add')" 0 "kills the kernel refused"
 	expect_eq "$(hook_kill_count)" 0 "kills in the kernel log with the hook's name"
 	expect_events "$OT" oom_kill 0 "the groups' OOM kills"
 	proc_alive "$LOW_PID" || fail "low's hog was killed"
