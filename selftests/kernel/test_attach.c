@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* memcg_bpf_ops in BTF; attaching by cgroup fd; link info; rejected input. */
 #include <fcntl.h>
-#include <grp.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +12,7 @@
 #include <bpf/btf.h>
 
 #include "kt.h"
+#include "kt_caps.h"
 #include "kt_cgroup.h"
 #include "kt_ops.h"
 #include "memcg_ops_nonsleepable.skel.h"
@@ -24,8 +22,8 @@
 KT_TEST(attach_btf_has_memcg_bpf_ops, "struct memcg_bpf_ops and its hooks are in the kernel BTF")
 {
 	static const char *const members[] = {
-		"memcg_nr_pages_over_high", "handle_cgroup_online",
-		"handle_cgroup_offline",
+		"memcg_nr_pages_over_high", "memcg_below_low",
+		"handle_cgroup_online", "handle_cgroup_offline",
 	};
 	const struct btf_type *t;
 	struct btf *btf;
@@ -297,22 +295,6 @@ KT_TEST(attach_one_map_two_cgroups, "one map attached to two siblings: destroyin
 	return KT_PASS;
 }
 
-/* Drop to uid/gid 1000 keeping only CAP_BPF and CAP_PERFMON; 0 or -errno. */
-static int become_unprivileged_bpf_user(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = {};
-	__u32 caps = (1U << (CAP_BPF - 32)) | (1U << (CAP_PERFMON - 32));
-
-	if (prctl(PR_SET_KEEPCAPS, 1) || setresgid(1000, 1000, 1000) ||
-	    setgroups(0, NULL) || setresuid(1000, 1000, 1000))
-		return -errno;
-	data[1].effective = data[1].permitted = caps;
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
-}
-
 /* In a child as uid 1000 with CAP_BPF and CAP_PERFMON: attach to PATH. */
 static int attach_as_user(struct memcg_ops_test *skel, const char *path)
 {
@@ -322,7 +304,7 @@ static int attach_as_user(struct memcg_ops_test *skel, const char *path)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		err = become_unprivileged_bpf_user();
+		err = kt_become_user(KT_CAP(CAP_BPF) | KT_CAP(CAP_PERFMON));
 		if (err)
 			_exit(100);
 		errno = 0;
