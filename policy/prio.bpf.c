@@ -80,7 +80,9 @@
  *   windows for PRIO_MAX_DOMAINS domains at once.
  *
  * - A memcg_bpf_ops struct_ops, attached by the loader to every group that
- *   some other group outranks: its memcg_nr_pages_over_high hook finds the
+ *   some other group outranks (and, for the shield below, to those that
+ *   outrank another; their pages hook finds nobody above and returns 0):
+ *   its memcg_nr_pages_over_high hook finds the
  *   memcg's group and, if a group of higher priority is pressed in a
  *   domain whose cgroup is the memcg's or an ancestor of it, returns the
  *   group's penalty_pages (scaled by the presser's severity if asked, at
@@ -91,11 +93,29 @@
  *   the struct_ops is not loaded: the loader reads group_state and lowers
  *   the lower groups' memory.high itself (loader/kernel/highctl.c).
  *
+ * - Shield and give-back (mode hook, where the kernel offers them): the
+ *   loader attaches the same struct_ops to the groups that outrank others
+ *   too.  Its memcg_below_low hook tells reclaim for a domain's limit to
+ *   pass over the memcgs of a group pressed in that domain, as long as the
+ *   domain holds memory of a group of lower priority (domain_groups, from
+ *   the loader): the kernel's memory.low rules then take the lower groups'
+ *   pages first, and come back for the pressed group's only when there are
+ *   none.  And what the pressed group's own charges had to reclaim there
+ *   (charge_reclaimed(): memcg reclaim, and direct global reclaim of its
+ *   allocations) is owed by the lower groups of the domain, in equal
+ *   shares: each one's bpf_wq work item (giveback_work(), a callback of
+ *   the SYSCALL program prio_giveback_setup) asks its cgroup for it
+ *   through bpf_memcg_reclaim(), PRIO_GIVEBACK_MAX_PAGES a call, until it
+ *   is paid, the presser's pressure ends or the group gets relief.  The
+ *   kfunc never takes a cgroup below its memory.min/memory.low.  Without
+ *   the kernel's support the hook only throttles; mode memory.high does
+ *   both from user space (loader/kernel/lowctl.c, reclaimctl.c).
+ *
  * Example:
  *
  *	/sys/fs/cgroup
  *	+- work            memory.max = 4G
- *	|  +- web          group "web", priority high  (pressure: medium)
+ *	|  +- web          group "web", priority high  (ops attached: shield)
  *	|  |  +- api       counts for "web"
  *	|  +- batch        group "batch", priority low (ops attached here)
  *	|     +- job1      created later: inherits the ops
@@ -154,6 +174,8 @@ char _license[] SEC("license") = "GPL";
  */
 struct memcg_bpf_ops___prio {
 	unsigned int (*memcg_nr_pages_over_high)(struct mem_cgroup *memcg);
+	int (*memcg_below_low)(struct mem_cgroup *target,
+			       struct mem_cgroup *memcg);
 	void (*handle_cgroup_online)(struct mem_cgroup *memcg);
 	void (*handle_cgroup_offline)(struct mem_cgroup *memcg);
 };
@@ -170,6 +192,23 @@ const volatile __u32 prio_backend;	/* enum prio_backend, for --status */
 const volatile bool dry_run;
 /* Direct global reclaim is marked (prio_direct_begin() attached). */
 const volatile bool prio_global_marks;
+/* Mode hook: the give-back's work items are set up (prio_giveback_setup()). */
+const volatile bool prio_giveback;
+const volatile __u32 prio_page_shift = 12;
+
+/* mm/bpf_memcg_reclaim.c; weak: the object also loads where it is missing. */
+extern __s64 bpf_memcg_reclaim(struct mem_cgroup *memcg, __u64 nr_bytes,
+			       __u64 flags) __weak __ksym;
+extern int bpf_wq_init(struct bpf_wq *wq, void *p__map,
+		       unsigned int flags) __weak __ksym;
+extern int bpf_wq_set_callback(struct bpf_wq *wq,
+			       int (callback_fn)(void *map, int *key, void *value),
+			       unsigned int flags) __weak __ksym;
+extern int bpf_wq_start(struct bpf_wq *wq, unsigned int flags) __weak __ksym;
+extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __weak __ksym;
+extern void bpf_cgroup_release(struct cgroup *cgrp) __weak __ksym;
+extern struct mem_cgroup *bpf_get_mem_cgroup(struct cgroup_subsys_state *css) __weak __ksym;
+extern void bpf_put_mem_cgroup(struct mem_cgroup *memcg) __weak __ksym;
 
 /* include/linux/swap.h and include/linux/sched.h: not in BTF. */
 #define PRIO_MEMCG_RECLAIM_PROACTIVE	(1u << 2)
@@ -195,6 +234,24 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 } shared_domains SEC(".maps");
+
+/*
+ * (cgroup id, group) for every cgroup that is a group's own cgroup or an
+ * ancestor of it, up to the cgroup2 root (filled by the loader): a domain
+ * holds memory of group g exactly when (its cgroup, g) is here.
+ */
+struct domain_group {
+	__u64 cgroup_id;
+	__u32 group;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PRIO_MAX_GROUPS * (PRIO_MAX_DEPTH + 1));
+	__type(key, struct domain_group);
+	__type(value, __u8);
+} domain_groups SEC(".maps");
 
 /*
  * Mode memory.high: cgroup ids of the groups whose memory.high memcg-prio
@@ -604,6 +661,8 @@ static void reclaim_done(__u64 pages)
 	gstat_inc(PRIO_GSTAT_SOURCE_SWITCHES);
 }
 
+static void charge_reclaimed(__u64 domain, __u64 reclaimed);
+
 /* Direct global reclaim of an allocation starts: mark the task. */
 SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
 int BPF_PROG(prio_direct_begin, gfp_t gfp_flags, int order,
@@ -621,8 +680,16 @@ int BPF_PROG(prio_direct_begin, gfp_t gfp_flags, int order,
 SEC("tp_btf/mm_vmscan_direct_reclaim_end")
 int BPF_PROG(prio_direct_end, unsigned long nr_reclaimed)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tid = current_tid();
+	struct reclaim_ctx *rc;
 
+	/* An allocation had to reclaim globally: its group lacked that much. */
+	rc = bpf_map_lookup_elem(&reclaim_ctx, &tid);
+	if (rc && rc->global && nr_reclaimed)
+		charge_reclaimed(ancestor_id(BPF_CORE_READ(task, cgroups,
+							   dfl_cgrp), 0),
+				 nr_reclaimed);
 	bpf_map_delete_elem(&reclaim_ctx, &tid);
 	reclaim_done(nr_reclaimed);
 	return 0;
@@ -633,6 +700,165 @@ int BPF_PROG(prio_kswapd_end, int nid, int order, int highest_zoneidx,
 	     unsigned long nr_reclaimed)
 {
 	reclaim_done(nr_reclaimed);
+	return 0;
+}
+
+/* --- Shield and give-back (mode hook) ------------------------------------ */
+
+/* Does domain @domain hold memory of group @g? */
+static bool domain_holds(__u64 domain, __u32 g)
+{
+	struct domain_group key = { .cgroup_id = domain, .group = g };
+
+	return bpf_map_lookup_elem(&domain_groups, &key) != NULL;
+}
+
+/* Is @group pressed in the domain whose cgroup is @domain, at @now? */
+static bool pressed_in(__u32 group, __u64 domain, __u64 now)
+{
+	struct prio_group_state *st = bpf_map_lookup_elem(&group_state, &group);
+	int i;
+
+	if (!st)
+		return false;
+	for (i = 0; i < PRIO_MAX_DOMAINS; i++)
+		if (st->domains[i].cgroup_id == domain &&
+		    st->domains[i].pressured_until_ns > now)
+			return true;
+	return false;
+}
+
+/*
+ * What a pressed group lacked, owed by the lower groups of the domain:
+ * each one's give-back work item reclaims its share, at most
+ * PRIO_GIVEBACK_MAX_PAGES a call, for as long as the presser stays pressed
+ * there.
+ */
+struct giveback {
+	struct bpf_wq wq;
+	__u64 owed;			/* pages still to ask for */
+	__u64 domain;			/* cgroup id of the presser's domain */
+	__u32 presser;			/* group whose need it is */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PRIO_MAX_GROUPS);
+	__type(key, __u32);
+	__type(value, struct giveback);
+} giveback SEC(".maps");
+
+/* 8 MiB of 4 KiB pages: what one write of mode memory.high asks at most. */
+#define PRIO_GIVEBACK_MAX_PAGES	2048
+
+/*
+ * @presser's charges had to reclaim @pages in @domain, where it is pressed:
+ * the groups of lower priority that hold memory there owe them, in equal
+ * shares.
+ */
+static void giveback_owe(__u32 presser, __u64 domain, __u64 pages)
+{
+	__u32 prio, i, n = 0;
+	__u64 share;
+
+	if (presser >= PRIO_MAX_GROUPS)
+		return;
+	prio = group_cfg(presser)->priority;
+	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++)
+		if (prio_groups[i].priority < prio && domain_holds(domain, i))
+			n++;
+	if (!n || !pages)
+		return;
+	share = (pages + n - 1) / n;
+	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++) {
+		struct giveback *gb;
+		__u32 idx = i;
+
+		if (prio_groups[i].priority >= prio || !domain_holds(domain, i))
+			continue;
+		gb = bpf_map_lookup_elem(&giveback, &idx);
+		if (!gb)
+			continue;
+		gb->presser = presser;
+		gb->domain = domain;
+		__sync_fetch_and_add(&gb->owed, share);
+		bpf_wq_start(&gb->wq, 0);
+	}
+}
+
+/*
+ * The work item of the group at *key: ask its cgroup for what it owes, at
+ * most PRIO_GIVEBACK_MAX_PAGES, and come back for the rest.  Nothing is
+ * asked once the presser is no longer pressed in that domain, or while the
+ * group has relief from the starvation bound; bpf_memcg_reclaim() never
+ * takes the cgroup below its memory.min/memory.low.  Runs in a kworker,
+ * sleepable.
+ */
+static int giveback_work(void *map, int *key, void *value)
+{
+	struct giveback *gb = value;
+	struct prio_group_state *mine;
+	struct mem_cgroup *memcg;
+	struct cgroup *cgrp;
+	__u32 low = *key, presser = gb->presser;
+	__u64 now = bpf_ktime_get_ns(), owed, ask, cgid;
+	__s64 got = 0;
+
+	if (low >= PRIO_MAX_GROUPS || low >= prio_nr_groups)
+		return 0;
+	/* Before the lookup spills low (see prio_pages_over_high()). */
+	cgid = prio_groups[low].cgroup_id;
+	mine = bpf_map_lookup_elem(&group_state, &low);
+	if (!pressed_in(presser, gb->domain, now) ||
+	    (mine && mine->bound.relief_until_ns > now)) {
+		stat_add(low, PRIO_STAT_GIVEBACK_DROPPED,
+			 __sync_lock_test_and_set(&gb->owed, 0));
+		return 0;
+	}
+	owed = __sync_lock_test_and_set(&gb->owed, 0);
+	ask = owed < PRIO_GIVEBACK_MAX_PAGES ? owed : PRIO_GIVEBACK_MAX_PAGES;
+	if (!ask)
+		return 0;
+	if (owed > ask)
+		__sync_fetch_and_add(&gb->owed, owed - ask);
+
+	cgrp = bpf_cgroup_from_id(cgid);
+	if (!cgrp)
+		return 0;
+	memcg = bpf_get_mem_cgroup(&cgrp->self);
+	if (memcg) {
+		got = bpf_memcg_reclaim(memcg, ask << prio_page_shift, 0);
+		bpf_put_mem_cgroup(memcg);
+	}
+	bpf_cgroup_release(cgrp);
+
+	stat_add(low, PRIO_STAT_GIVEBACK_CALLS, 1);
+	stat_add(low, PRIO_STAT_GIVEBACK_ASKED, ask);
+	if (got > 0)
+		stat_add(low, PRIO_STAT_GIVEBACK_TAKEN, got >> prio_page_shift);
+	if (gb->owed)
+		bpf_wq_start(&gb->wq, 0);
+	return 0;
+}
+
+/* Run once by the loader (BPF_PROG_RUN) before it attaches anything. */
+SEC("syscall")
+int prio_giveback_setup(void *ctx)
+{
+	__u32 i;
+
+	for (i = 0; i < PRIO_MAX_GROUPS; i++) {
+		struct giveback *gb;
+		__u32 idx = i;
+
+		gb = bpf_map_lookup_elem(&giveback, &idx);
+		if (!gb)
+			return 1;
+		if (bpf_wq_init(&gb->wq, &giveback, 0) ||
+		    bpf_wq_set_callback(&gb->wq, giveback_work, 0))
+			return 2;
+	}
 	return 0;
 }
 
@@ -679,7 +905,7 @@ int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
  * no longer scanned, yet still lacks memory while its charges reclaim;
  * and what they reclaimed is what it lacks (PRIO_STAT_CHARGE_RECLAIMED).
  */
-static void charge_reclaimed(const struct reclaim_ctx *ctx, __u64 reclaimed)
+static void charge_reclaimed(__u64 domain, __u64 reclaimed)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	const struct prio_group_cfg *cfg;
@@ -700,11 +926,12 @@ static void charge_reclaimed(const struct reclaim_ctx *ctx, __u64 reclaimed)
 	for (i = 0; i < PRIO_MAX_DOMAINS; i++) {
 		struct prio_domain_state *d = &st->domains[i];
 
-		if (d->cgroup_id != ctx->target_id ||
-		    d->pressured_until_ns <= now)
+		if (d->cgroup_id != domain || d->pressured_until_ns <= now)
 			continue;
 		pressure_on(st, d, cfg, now, d->severity);
 		stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
+		if (prio_giveback)
+			giveback_owe(group, domain, reclaimed);
 		return;
 	}
 }
@@ -722,7 +949,7 @@ int BPF_PROG(prio_reclaim_exit, struct mem_cgroup *memcg,
 	bpf_get_func_ret(ctx, &reclaimed);
 	rc = bpf_map_lookup_elem(&reclaim_ctx, &tid);
 	if (rc && !rc->proactive && !rc->policy)
-		charge_reclaimed(rc, reclaimed);
+		charge_reclaimed(rc->target_id, reclaimed);
 	bpf_map_delete_elem(&reclaim_ctx, &tid);
 	if (reclaim_options & PRIO_MEMCG_RECLAIM_PROACTIVE) {
 		/* No vmpressure() for memory.reclaim: proves nothing. */
@@ -1032,6 +1259,37 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 	return 0;
 }
 
+/*
+ * Shield: reclaim for @target leaves @memcg's pages alone, while other
+ * memory is there to take, if @memcg's group is pressed in the domain of
+ * @target and that domain holds memory of a group of lower priority.  The
+ * kernel never asks for @target itself, nor below memory.min.
+ */
+SEC("struct_ops/memcg_below_low")
+int BPF_PROG(prio_below_low, struct mem_cgroup *target, struct mem_cgroup *memcg)
+{
+	__u64 domain, now;
+	__u32 group, prio, i;
+
+	group = group_of(memcg);
+	if (group >= PRIO_MAX_GROUPS || group >= prio_nr_groups)
+		return 0;
+	prio = group_cfg(group)->priority;
+	now = bpf_ktime_get_ns();
+	domain = cgroup_id_of(BPF_CORE_READ(target, css.cgroup));
+	if (!pressed_in(group, domain, now))
+		return 0;
+	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++) {
+		if (prio_groups[i].priority < prio && domain_holds(domain, i)) {
+			if (dry_run)
+				return 0;
+			stat_add(group, PRIO_STAT_SHIELDED, 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 SEC("struct_ops/handle_cgroup_online")
 void BPF_PROG(prio_cgroup_online, struct mem_cgroup *memcg)
 {
@@ -1051,6 +1309,7 @@ void BPF_PROG(prio_cgroup_offline, struct mem_cgroup *memcg)
 SEC(".struct_ops.link")
 struct memcg_bpf_ops___prio prio_ops = {
 	.memcg_nr_pages_over_high = (void *)prio_pages_over_high,
+	.memcg_below_low = (void *)prio_below_low,
 	.handle_cgroup_online = (void *)prio_cgroup_online,
 	.handle_cgroup_offline = (void *)prio_cgroup_offline,
 };

@@ -194,6 +194,14 @@ enum prio_stat {
 					 * reclaim in a domain pressing it:
 					 * what it lacks (mode memory.high's
 					 * give-back is sized by it) */
+	PRIO_STAT_SHIELDED,		/* hook: reclaim answered "below low" for
+					 * a memcg of the group (memcg_below_low) */
+	PRIO_STAT_GIVEBACK_ASKED,	/* hook: pages the policy asked the group
+					 * to give back (bpf_memcg_reclaim) */
+	PRIO_STAT_GIVEBACK_TAKEN,	/* ... and the pages it gave */
+	PRIO_STAT_GIVEBACK_CALLS,	/* ... in so many calls */
+	PRIO_STAT_GIVEBACK_DROPPED,	/* pages owed, not asked: the pressure
+					 * ended first, or the group had relief */
 	PRIO_NR_STATS,
 };
 

@@ -71,6 +71,7 @@ extern const char *const prio_pin_watch[PRIO_NR_WATCH];
 #define PRIO_PIN_STATS		PRIO_PIN_MAPS "/group_stats"
 #define PRIO_PIN_GSTATS		PRIO_PIN_MAPS "/global_stats"
 #define PRIO_PIN_SOURCE		PRIO_PIN_MAPS "/source_state"
+#define PRIO_PIN_GIVEBACK	PRIO_PIN_MAPS "/giveback"
 
 /* Is pin_path (or the directory it would be made in) on bpffs? */
 int prio_pins_check_fs(const char *pin_path, char *err, size_t errlen);

@@ -62,6 +62,26 @@ static int probe_ops(struct prio_kernel *k, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The shield hook, and the give-back: bpf_memcg_reclaim() driven by a
+ * bpf_wq whose callback the kernel lets a program set (three parameters:
+ * a kernel whose BTF lacks bpf_wq_set_callback_impl cannot).
+ */
+static void probe_yield(struct prio_kernel *k)
+{
+	const struct btf_type *ops = prio_btf_struct(k->vmlinux,
+						     "memcg_bpf_ops", NULL);
+
+	k->shield = k->abi && ops &&
+		    prio_btf_member_offset(k->vmlinux, ops,
+					   "memcg_below_low") >= 0;
+	k->giveback = k->abi &&
+		      prio_btf_func_param(k->vmlinux, "bpf_memcg_reclaim",
+					  NULL) == 3 &&
+		      prio_btf_func_param(k->vmlinux, "bpf_wq_set_callback",
+					  NULL) == 3;
+}
+
 /* Can the running kernel feed source s?  vmpressure() in either shape. */
 static bool source_available(const struct btf *b, enum prio_source s)
 {
@@ -203,6 +223,7 @@ int prio_kernel_probe(struct prio_kernel *ret_kernel, char *err, size_t errlen)
 				 "kernel (%s) cannot attach memcg_bpf_ops to a "
 				 "cgroup (no BPF_F_CGROUP_FD struct_ops links): "
 				 "%s", k.release, SEE_KERNEL);
+		probe_yield(&k);
 	}
 	if (!r)
 		probe_oom_hook(&k);

@@ -43,6 +43,12 @@ struct prio_kernel {
 	 * kernel without them (then no_hook says what is missing). */
 	const struct prio_attach_abi *abi;
 	char no_hook[256];
+	/* memcg_bpf_ops.memcg_below_low: the hook also shields the groups
+	 * that are pressed from the reclaim of their domain. */
+	bool shield;
+	/* bpf_memcg_reclaim() and bpf_wq: in mode hook, the lower groups give
+	 * memory back without waiting to charge. */
+	bool giveback;
 	/* bpf_oom_ops and a way to attach it to a cgroup: the OOM hook;
 	 * NULL without them (then no_oom_hook says what is missing). */
 	const struct prio_attach_abi *oom_abi;

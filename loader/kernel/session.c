@@ -3,8 +3,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "kernel/ops_link.h"
@@ -48,12 +53,18 @@ static void fill_rodata(struct prio_session *s, bool dry_run)
 	ro->prio_fallback = s->kernel->fallback;
 	ro->prio_backend = s->backend;
 	ro->prio_global_marks = s->kernel->global_marks;
+	ro->prio_giveback = s->backend == PRIO_BACKEND_HOOK &&
+			    s->kernel->giveback;
+	ro->prio_page_shift = (uint32_t)__builtin_ctzl(
+		(unsigned long)sysconf(_SC_PAGESIZE));
 	for (uint32_t i = 0; i < s->plan->n_groups; i++) {
 		struct prio_group_cfg *g = &ro->prio_groups[i];
 
 		prio_plan_group_cfg(s->config, s->plan, i, g);
+		/* Mode memory.high lowers the groups someone outranks. */
 		if (s->backend == PRIO_BACKEND_MEMORY_HIGH)
-			g->link_flags = g->link_flags & PRIO_LINK_ATTACHED ?
+			g->link_flags = g->link_flags & PRIO_LINK_ATTACHED &&
+					g->priority < ro->prio_groups[0].priority ?
 					PRIO_LINK_MEMORY_HIGH : 0;
 	}
 	ro->prio_nr_groups = s->plan->n_groups;
@@ -123,13 +134,53 @@ static void choose_programs(struct prio_session *s)
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
 		if (watch_prog(s, w))
 			bpf_program__set_autoload(watch_prog(s, w), true);
-	if (s->backend == PRIO_BACKEND_HOOK)
+	bpf_program__set_autoload(s->skel->progs.prio_giveback_setup,
+				  s->backend == PRIO_BACKEND_HOOK &&
+				  s->kernel->giveback);
+	if (s->backend == PRIO_BACKEND_HOOK) {
+		if (s->kernel->shield)
+			return;
+		/* A memcg_bpf_ops without the member: libbpf skips a NULL. */
+		s->skel->struct_ops.PRIO_OPS_MAP->memcg_below_low = NULL;
+		bpf_program__set_autoload(s->skel->progs.prio_below_low, false);
 		return;
+	}
 	/* No struct_ops: the kernel may not even know the type. */
 	bpf_map__set_autocreate(s->skel->maps.PRIO_OPS_MAP, false);
+	bpf_program__set_autoload(s->skel->progs.prio_below_low, false);
 	bpf_program__set_autoload(s->skel->progs.prio_pages_over_high, false);
 	bpf_program__set_autoload(s->skel->progs.prio_cgroup_online, false);
 	bpf_program__set_autoload(s->skel->progs.prio_cgroup_offline, false);
+}
+
+/*
+ * (cgroup, group i) for group i's cgroup and each of its ancestors up to
+ * the cgroup2 root: the reclaim domains that hold memory of group i.
+ */
+static int fill_domain_groups(struct prio_session *s, uint32_t i)
+{
+	struct { uint64_t cgroup_id; uint32_t group, pad; } key = { .group = i };
+	char path[PRIO_CGROUP_PATH_LEN], *slash;
+	uint8_t one = 1;
+	struct statfs fs;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s", s->plan->groups[i].path);
+	for (;;) {
+		if (stat(path, &st) < 0 || statfs(path, &fs) < 0)
+			return -errno;
+		if (fs.f_type != CGROUP2_SUPER_MAGIC)
+			return 0;
+		key.cgroup_id = st.st_ino;
+		if (bpf_map__update_elem(s->skel->maps.domain_groups, &key,
+					 sizeof(key), &one, sizeof(one),
+					 BPF_ANY) < 0)
+			return -errno;
+		slash = strrchr(path, '/');
+		if (!slash || slash == path)
+			return 0;
+		*slash = '\0';
+	}
 }
 
 static int fill_maps(struct prio_session *s, char *err, size_t errlen)
@@ -148,6 +199,15 @@ static int fill_maps(struct prio_session *s, char *err, size_t errlen)
 					 sizeof(id), &i, sizeof(i), BPF_ANY) < 0)
 			return prio_fail(err, errlen, -errno, "cannot fill map "
 					 "group_roots: %s", strerror(errno));
+	}
+	for (uint32_t i = 0; i < s->plan->n_groups; i++) {
+		int r = fill_domain_groups(s, i);
+
+		if (r < 0)
+			return prio_fail(err, errlen, r, "cannot fill map "
+					 "domain_groups for group '%s': %s",
+					 prio_session_group_name(s, i),
+					 strerror(-r));
 	}
 	for (uint32_t k = 0; k < s->plan->n_shared; k++) {
 		uint64_t id = s->plan->shared[k];
@@ -168,15 +228,34 @@ static int prepare_ops(struct prio_session *s, char *err, size_t errlen)
 		{ "memcg_nr_pages_over_high", s->skel->progs.prio_pages_over_high },
 		{ "handle_cgroup_online", s->skel->progs.prio_cgroup_online },
 		{ "handle_cgroup_offline", s->skel->progs.prio_cgroup_offline },
+		{ "memcg_below_low", s->skel->progs.prio_below_low },
 	};
+	size_t n = ARRAY_SIZE(members) - !s->kernel->shield;
 	int r;
 
 	r = s->kernel->abi->prepare(s->skel->maps.PRIO_OPS_MAP, s->kernel->vmlinux,
-				    members, ARRAY_SIZE(members));
+				    members, n);
 	if (r < 0)
 		return prio_fail(err, errlen, r, "cannot register the "
 				 "memcg_bpf_ops programs with the kernel: %s",
 				 strerror(-r));
+	return 0;
+}
+
+/* Give the give-back work items their callback: one run of the program. */
+static int setup_giveback(struct prio_session *s, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int fd = bpf_program__fd(s->skel->progs.prio_giveback_setup);
+
+	if (bpf_prog_test_run_opts(fd, &opts) < 0)
+		return prio_fail(err, errlen, -errno, "cannot set up the "
+				 "give-back work items (prio_giveback_setup): %s",
+				 strerror(errno));
+	if (opts.retval != 0)
+		return prio_fail(err, errlen, -EINVAL, "cannot set up the "
+				 "give-back work items: prio_giveback_setup "
+				 "returned %u", opts.retval);
 	return 0;
 }
 
@@ -205,6 +284,8 @@ int prio_session_load(struct prio_session *s, const struct prio_kernel *k,
 	r = fill_maps(s, err, errlen);
 	if (!r && backend == PRIO_BACKEND_HOOK)
 		r = prepare_ops(s, err, errlen);
+	if (!r && backend == PRIO_BACKEND_HOOK && k->giveback)
+		r = setup_giveback(s, err, errlen);
 	if (!r)
 		return 0;
 fail:
@@ -305,6 +386,9 @@ int prio_session_pin_maps(struct prio_session *s, const char *dir, char *err,
 		{ PRIO_PIN_STATS, s->skel->maps.group_stats },
 		{ PRIO_PIN_GSTATS, s->skel->maps.global_stats },
 		{ PRIO_PIN_SOURCE, s->skel->maps.source_state },
+		/* Its bpf_wq work items live while user space holds the map:
+		 * with no pin they would be freed when --attach exits. */
+		{ PRIO_PIN_GIVEBACK, s->skel->maps.giveback },
 	};
 	int r = 0;
 

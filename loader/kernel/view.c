@@ -38,6 +38,11 @@ const char *const prio_stat_names[PRIO_NR_STATS] = {
 	[PRIO_STAT_BOUND_SHARE] = "reliefs_share",
 	[PRIO_STAT_SPARED] = "charges_spared",
 	[PRIO_STAT_CHARGE_RECLAIMED] = "charge_reclaimed",
+	[PRIO_STAT_SHIELDED] = "shielded",
+	[PRIO_STAT_GIVEBACK_ASKED] = "giveback_asked",
+	[PRIO_STAT_GIVEBACK_TAKEN] = "giveback_taken",
+	[PRIO_STAT_GIVEBACK_CALLS] = "giveback_calls",
+	[PRIO_STAT_GIVEBACK_DROPPED] = "giveback_dropped",
 };
 
 const char *const prio_gstat_names[PRIO_NR_GSTATS] = {

@@ -103,13 +103,19 @@ static void order_attachments(struct prio_plan *p)
 	}
 }
 
+/*
+ * Every group that shares the file with a group of another priority gets a
+ * link: a lower group is throttled through it, a higher one shielded from
+ * reclaim (memcg_below_low).  With a single priority nobody does.
+ */
 static void set_links(const struct prio_config *c, struct prio_plan *p)
 {
 	uint32_t top = c->groups[p->groups[0].conf_index].priority;
+	uint32_t bottom =
+		c->groups[p->groups[p->n_groups - 1].conf_index].priority;
 
 	for (uint32_t i = 0; i < p->n_groups; i++)
-		p->groups[i].attach =
-			c->groups[p->groups[i].conf_index].priority < top;
+		p->groups[i].attach = bottom < top;
 	for (uint32_t i = 0; i < p->n_groups; i++) {
 		struct prio_plan_group *g = &p->groups[i];
 

@@ -73,6 +73,19 @@ static const struct om_group_counter group_counters[] = {
 	  "Memory the group's own charges had to reclaim in a domain that "
 	  "pressed it: what it lacked (mode memory.high's give-back is sized "
 	  "by it)." },
+	{ "group_shield_passes", PRIO_STAT_SHIELDED, OM_EVENTS, NULL,
+	  "Reclaim passes told to leave the group's memcgs alone while it was "
+	  "pressed (mode hook, memcg_below_low)." },
+	{ "group_giveback_asked_bytes", PRIO_STAT_GIVEBACK_ASKED, OM_PAGES, NULL,
+	  "Memory the policy asked the group to give back (mode hook, "
+	  "bpf_memcg_reclaim)." },
+	{ "group_giveback_taken_bytes", PRIO_STAT_GIVEBACK_TAKEN, OM_PAGES, NULL,
+	  "Memory the group gave back when asked (mode hook)." },
+	{ "group_giveback_calls", PRIO_STAT_GIVEBACK_CALLS, OM_EVENTS, NULL,
+	  "Give-back requests made of the group (mode hook)." },
+	{ "group_giveback_dropped_bytes", PRIO_STAT_GIVEBACK_DROPPED, OM_PAGES, NULL,
+	  "Memory owed by the group but not asked for: the pressure had ended "
+	  "or the group had relief (mode hook)." },
 };
 
 struct om_global_counter {

@@ -160,7 +160,8 @@ static void text_throttle(const struct prio_status *st,
 			g->high_lowered ? "now" : "not now");
 		return;
 	}
-	if (!(g->cfg.link_flags & PRIO_LINK_ATTACHED)) {
+	if (!(g->cfg.link_flags & PRIO_LINK_ATTACHED) ||
+	    g->cfg.priority >= st->groups[0].cfg.priority) {
 		fputs("never (highest priority)\n", out);
 		return;
 	}
@@ -187,6 +188,27 @@ static void text_throttle(const struct prio_status *st,
 			"pressure above was in domains without this cgroup\n",
 			s[PRIO_STAT_NOT_IN_DOMAIN]);
 	text_relief(st, g, out);
+}
+
+/* Mode hook: what reclaim left alone, and what the group gave back. */
+static void text_yield(const struct prio_group_status *g, FILE *out)
+{
+	const uint64_t *s = g->stats;
+
+	if (s[PRIO_STAT_SHIELDED])
+		fprintf(out, "  shield:     reclaim passed over its memcgs %"
+			PRIu64 " times while it was pressed and a lower "
+			"group's memory was there to take (memcg_below_low)\n",
+			s[PRIO_STAT_SHIELDED]);
+	if (s[PRIO_STAT_GIVEBACK_CALLS] || s[PRIO_STAT_GIVEBACK_DROPPED])
+		fprintf(out, "  give-back:  gave %" PRIu64 " of %" PRIu64
+			" KiB asked, in %" PRIu64 " calls, for what the group "
+			"that presses it lacked (bpf_memcg_reclaim); %" PRIu64
+			" KiB owed were left when the pressure ended\n",
+			s[PRIO_STAT_GIVEBACK_TAKEN] * 4,
+			s[PRIO_STAT_GIVEBACK_ASKED] * 4,
+			s[PRIO_STAT_GIVEBACK_CALLS],
+			s[PRIO_STAT_GIVEBACK_DROPPED] * 4);
 }
 
 static void throttle_domain(const struct prio_status *st,
@@ -329,6 +351,7 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 		fputs("  pressure:   ", out);
 		text_pressure(st, i, out);
 		text_throttle(st, g, out);
+		text_yield(g, out);
 		text_oom(g, out);
 	}
 	text_oom_hook(st, out);
@@ -658,6 +681,37 @@ static void print_pressed(const struct prio_status *old,
  * The times come from the policy: pressure onset and end, first penalty
  * and first hook call without one; the poll's time where there is none.
  */
+/* Mode hook: the first shield of a group, and each poll's give-back. */
+static void print_yield_changes(const struct prio_group_status *o,
+				const struct prio_group_status *n,
+				const struct prio_status *new, FILE *out)
+{
+	const uint64_t *a = o->stats, *b = n->stats;
+
+	if (!a[PRIO_STAT_SHIELDED] && b[PRIO_STAT_SHIELDED]) {
+		prio_status_stamp(new->now_ns, out);
+		fprintf(out, "group '%s' shielded: reclaim passes over its "
+			"memcgs while it is pressed (memcg_below_low)\n",
+			n->cfg.name);
+	}
+	if (b[PRIO_STAT_GIVEBACK_CALLS] != a[PRIO_STAT_GIVEBACK_CALLS]) {
+		prio_status_stamp(new->now_ns, out);
+		fprintf(out, "group '%s' gave back %" PRIu64 " KiB of %" PRIu64
+			" asked to '%s' (bpf_memcg_reclaim)\n", n->cfg.name,
+			(b[PRIO_STAT_GIVEBACK_TAKEN] - a[PRIO_STAT_GIVEBACK_TAKEN]) * 4,
+			(b[PRIO_STAT_GIVEBACK_ASKED] - a[PRIO_STAT_GIVEBACK_ASKED]) * 4,
+			throttler(new, n));
+	}
+	if (b[PRIO_STAT_GIVEBACK_DROPPED] != a[PRIO_STAT_GIVEBACK_DROPPED]) {
+		prio_status_stamp(new->now_ns, out);
+		fprintf(out, "group '%s' no longer gives back: %" PRIu64 " KiB "
+			"owed were left when the pressure ended or relief "
+			"began\n", n->cfg.name,
+			(b[PRIO_STAT_GIVEBACK_DROPPED] -
+			 a[PRIO_STAT_GIVEBACK_DROPPED]) * 4);
+	}
+}
+
 void prio_status_print_changes(const struct prio_status *old,
 			       const struct prio_status *new, FILE *out)
 {
@@ -681,8 +735,13 @@ void prio_status_print_changes(const struct prio_status *old,
 			print_pressed(old, new, i, out);
 		} else if (o->pressed && !n->pressed) {
 			prio_status_stamp(when(s->pressured_until_ns, since, now), out);
-			fprintf(out, "group '%s' released\n", n->cfg.name);
+			fprintf(out, "group '%s' released", n->cfg.name);
+			if (n->stats[PRIO_STAT_SHIELDED])
+				fprintf(out, " (shielded from %" PRIu64 " reclaim "
+					"passes so far)", n->stats[PRIO_STAT_SHIELDED]);
+			fputc('\n', out);
 		}
+		print_yield_changes(o, n, new, out);
 		if (!o->throttled && n->throttled) {
 			throttle_domain(new, n, name, sizeof(name));
 			prio_status_stamp(when(s->throttle_onset_ns, since, now), out);

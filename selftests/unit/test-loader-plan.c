@@ -120,13 +120,13 @@ static void test_sorted_ids(void **state)
 	assert_int_equal(plan.groups[3].cgroup_id, ino("l"));
 	snprintf(path, sizeof(path), "%s/m2", root);
 	assert_string_equal(plan.groups[2].path, path);
-	/* Everyone but the top gets a link; nobody nests: no override. */
-	assert_false(plan.groups[0].attach);
-	for (int i = 1; i < 4; i++) {
+	/* Everyone gets a link (throttled or shielded); nobody nests: no
+	 * override. */
+	for (int i = 0; i < 4; i++) {
 		assert_true(plan.groups[i].attach);
 		assert_false(plan.groups[i].allow_override);
 	}
-	assert_int_equal(plan.n_attach, 3);
+	assert_int_equal(plan.n_attach, 4);
 }
 
 static void test_equal_top(void **state)
@@ -139,12 +139,10 @@ static void test_equal_top(void **state)
 	     "[group.b]\npath = b\npriority = 90\n"
 	     "[group.c]\npath = c\npriority = 10\n");
 	build();
-	/* Nobody outranks a or b. */
-	assert_false(plan.groups[0].attach);
-	assert_false(plan.groups[1].attach);
-	assert_true(plan.groups[2].attach);
-	assert_int_equal(plan.n_attach, 1);
-	assert_int_equal(plan.attach_order[0], 2);
+	/* Nobody outranks a or b, but they outrank c: shielded. */
+	for (int i = 0; i < 3; i++)
+		assert_true(plan.groups[i].attach);
+	assert_int_equal(plan.n_attach, 3);
 }
 
 static void test_nested(void **state)
@@ -152,7 +150,8 @@ static void test_nested(void **state)
 	(void)state;
 	mkdirs("h");
 	mkdirs("a/b/c");
-	/* mid sits in low; top sits in mid and is never throttled. */
+	/* mid sits in low; top sits in mid, is never throttled, but is
+	 * shielded. */
 	load("[group.low]\npath = a\npriority = low\n"
 	     "[group.mid]\npath = a/b\npriority = 50\n"
 	     "[group.top]\npath = a/b/c\npriority = high\n"
@@ -162,15 +161,20 @@ static void test_nested(void **state)
 	assert_string_equal(name_of(1), "high");
 	assert_string_equal(name_of(2), "mid");
 	assert_string_equal(name_of(3), "low");
-	assert_false(plan.groups[0].attach);
-	/* low's link must let mid's link override it below; mid's need not:
-	 * top, below it, has no link. */
+	assert_true(plan.groups[0].attach);
+	/* low's link must let mid's override it below, and mid's top's;
+	 * top and high hold no other link. */
 	assert_true(plan.groups[3].allow_override);
-	assert_false(plan.groups[2].allow_override);
-	/* low (outer) is attached before mid, whatever the priorities. */
-	assert_int_equal(plan.n_attach, 2);
-	assert_int_equal(plan.attach_order[0], 3);
-	assert_int_equal(plan.attach_order[1], 2);
+	assert_true(plan.groups[2].allow_override);
+	assert_false(plan.groups[0].allow_override);
+	assert_false(plan.groups[1].allow_override);
+	/* Outer cgroups first, whatever the priorities: high and low (one
+	 * level), mid, top. */
+	assert_int_equal(plan.n_attach, 4);
+	assert_int_equal(plan.attach_order[0], 1);
+	assert_int_equal(plan.attach_order[1], 3);
+	assert_int_equal(plan.attach_order[2], 2);
+	assert_int_equal(plan.attach_order[3], 0);
 }
 
 static bool shared_has(uint64_t id)
@@ -283,7 +287,8 @@ static void test_cfg(void **state)
 	assert_int_equal(c.throttle_max_share, 90);
 	assert_int_equal(c.throttle_window_ms, 60000);
 	assert_int_equal(c.relief_ms, 5000);
-	assert_int_equal(c.link_flags, 0);
+	/* Linked to be shielded. */
+	assert_int_equal(c.link_flags, PRIO_LINK_ATTACHED);
 	prio_plan_group_cfg(&cfg, &plan, 1, &c);
 	assert_string_equal(c.name, "low");
 	assert_int_equal(c.priority, 0);
@@ -336,9 +341,11 @@ static void test_diff_same(void **state)
 	build();
 	assert_int_equal(prio_plan_diff(old, n, &cfg, &plan, &d, err,
 					sizeof(err)), 0);
-	assert_int_equal(d.n_keep, 1);
-	assert_int_equal(d.keep_old[0], 1);
-	assert_int_equal(d.keep_new[0], 1);
+	assert_int_equal(d.n_keep, 2);
+	assert_int_equal(d.keep_old[0], 0);
+	assert_int_equal(d.keep_new[0], 0);
+	assert_int_equal(d.keep_old[1], 1);
+	assert_int_equal(d.keep_new[1], 1);
 	assert_int_equal(d.n_add, 0);
 	assert_int_equal(d.n_drop, 0);
 }
@@ -358,7 +365,7 @@ static void test_diff_add_drop(void **state)
 	     "[group.mid]\npath = m\npriority = 50\n");
 	build();
 	n = snapshot(old);
-	/* mid goes, high becomes a throttled group below a new top. */
+	/* mid goes, high goes on below a new top. */
 	mkdirs("t");
 	load("[group.top]\npath = t\npriority = 100\n"
 	     "[group.high]\npath = h\npriority = 90\n"
@@ -366,9 +373,9 @@ static void test_diff_add_drop(void **state)
 	build();
 	assert_int_equal(prio_plan_diff(old, n, &cfg, &plan, &d, err,
 					sizeof(err)), 0);
-	assert_int_equal(d.n_keep, 1);		/* low */
-	assert_int_equal(d.n_add, 1);		/* high */
-	assert_string_equal(name_of(d.add[0]), "high");
+	assert_int_equal(d.n_keep, 2);		/* high, low */
+	assert_int_equal(d.n_add, 1);		/* top */
+	assert_string_equal(name_of(d.add[0]), "top");
 	assert_int_equal(d.n_drop, 1);		/* mid */
 	assert_string_equal(old[d.drop[0]].name, "mid");
 }
@@ -430,7 +437,7 @@ static void test_diff_above_live_link(void **state)
 	build();
 	if (prio_plan_diff(old, n, &cfg, &plan, &d, err, sizeof(err)) < 0)
 		fail_msg("diff: %s", err);
-	assert_int_equal(d.n_keep, 1);		/* low */
+	assert_int_equal(d.n_keep, 2);		/* high, low */
 	assert_int_equal(d.n_add, 1);		/* outer */
 	assert_string_equal(name_of(d.add[0]), "outer");
 	assert_int_equal(d.n_drop, 0);
@@ -453,7 +460,7 @@ static void test_diff_dead_link(void **state)
 	old[1].cgroup_id += 1000000;
 	assert_int_equal(prio_plan_diff(old, n, &cfg, &plan, &d, err,
 					sizeof(err)), 0);
-	assert_int_equal(d.n_keep, 0);
+	assert_int_equal(d.n_keep, 1);		/* high */
 	assert_int_equal(d.n_add, 1);
 	assert_int_equal(d.n_drop, 0);
 }
