@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf_memcg_reclaim(): from a sleepable SYSCALL program run by
+ * BPF_PROG_RUN it reclaims at most 16M a call and returns what it took,
+ * which memory.current shows gone; it stops at the larger of the memcg's
+ * memory.low and memory.min; flags other than 0 and the root memcg get
+ * -EINVAL; the verifier refuses it where a SYSCALL program cannot sleep
+ * (its timer callbacks), to tracing programs and to loaders without
+ * CAP_SYS_ADMIN; and a bpf_wq callback of a SYSCALL program may call it.
+ * The memory is a tmpfs file's, written by a child in the cgroup
+ * (kt_shmem.h): reclaim swaps it out to zram.
+ */
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "kt.h"
+#include "kt_caps.h"
+#include "kt_cgroup.h"
+#include "kt_shmem.h"
+#include "memcg_reclaim_test.skel.h"
+
+#define MB (1LL << 20)
+/* The most one call tries (BPF_MEMCG_RECLAIM_MAX_BYTES). */
+#define CALL_MAX (16 * MB)
+/*
+ * What one call may take beyond what it asked: reclaim stops only between
+ * batches of SWAP_CLUSTER_MAX pages of a list, so its last batch may
+ * overshoot by a few of them (memory.reclaim, asked for 16M of a 40M
+ * cgroup on the test kernel, took 16.2M to 16.5M); also the slack allowed
+ * between what a call returned and how far memory.current fell.
+ */
+#define OVERSHOOT (1 * MB)
+#define WQ_TIMEOUT_S 60
+
+struct reclaim_run {
+	struct memcg_reclaim_test *skel;
+	int fd;
+	char cg[PATH_MAX];
+};
+
+/*
+ * Cgroup NAME holding MB megabytes of a tmpfs file, and the programs
+ * loaded, with EXTRA (a '?' program) too if not NULL.  0 or -1 with a
+ * message; reclaim_cleanup() either way.
+ */
+static int reclaim_setup(struct reclaim_run *r, const char *name, size_t mb,
+			 const char *extra)
+{
+	int err;
+
+	r->fd = -1;
+	if (kt_cg_create(name, r->cg))
+		return -1;
+	r->fd = kt_shmem_open();
+	if (r->fd < 0 || kt_shmem_fill(r->cg, r->fd, mb))
+		return -1;
+	r->skel = memcg_reclaim_test__open();
+	if (!r->skel) {
+		fprintf(stderr, "cannot open memcg_reclaim_test: %s\n", strerror(errno));
+		return -1;
+	}
+	if (extra)
+		bpf_program__set_autoload(bpf_object__find_program_by_name(r->skel->obj,
+									   extra), true);
+	err = memcg_reclaim_test__load(r->skel);
+	if (err) {
+		fprintf(stderr, "cannot load memcg_reclaim_test: %s\n", strerror(-err));
+		return -1;
+	}
+	r->skel->bss->cgid = kt_cg_id(r->cg);
+	return 0;
+}
+
+static void reclaim_cleanup(struct reclaim_run *r)
+{
+	memcg_reclaim_test__destroy(r->skel);
+	if (r->fd >= 0)
+		close(r->fd);
+}
+
+static long long current_of(const char *cg)
+{
+	return kt_cg_read_u64(cg, "memory.current");
+}
+
+/* Run PROG with BPF_PROG_RUN: its return value, or -errno with a message. */
+static long long prog_run(struct bpf_program *prog)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts)) {
+		fprintf(stderr, "BPF_PROG_RUN of %s: %s\n",
+			bpf_program__name(prog), strerror(errno));
+		return -errno;
+	}
+	return opts.retval;
+}
+
+/*
+ * bpf_memcg_reclaim(memcg of PROG's cgroup, BYTES, FLAGS) through PROG:
+ * what it returned, or LLONG_MIN if the program failed.
+ */
+static long long call_kfunc(struct reclaim_run *r, struct bpf_program *prog,
+			    long long bytes, __u64 flags)
+{
+	r->skel->bss->nr_bytes = bytes;
+	r->skel->bss->flags = flags;
+	r->skel->bss->result = LLONG_MIN;
+	if (prog_run(prog))
+		return LLONG_MIN;
+	return r->skel->bss->result;
+}
+
+static long long reclaim_cg(struct reclaim_run *r, long long bytes, __u64 flags)
+{
+	return call_kfunc(r, r->skel->progs.reclaim, bytes, flags);
+}
+
+static int write_ll(const char *cg, const char *file, long long value)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", value);
+	return kt_cg_write(cg, file, buf);
+}
+
+/*
+ * 40M held, 64M asked twice: each call takes at most 16M, yet the two
+ * together take more than one may: the cap ended the first, not the supply.
+ */
+static enum kt_result bounded(struct reclaim_run *r)
+{
+	long long c0, c1, c2, got1, got2;
+
+	KT_ASSERT(!reclaim_setup(r, "r", 40, NULL));
+	c0 = current_of(r->cg);
+	KT_ASSERT_CMP(c0, >=, 40 * MB);
+	got1 = reclaim_cg(r, 64 * MB, 0);
+	c1 = current_of(r->cg);
+	got2 = reclaim_cg(r, 64 * MB, 0);
+	c2 = current_of(r->cg);
+	kt_log("memory.current %lld -> %lld -> %lld; returned %lld, %lld\n",
+	       c0, c1, c2, got1, got2);
+	KT_ASSERT_CMP(got1, >, 0);
+	KT_ASSERT_CMP(got1, <=, CALL_MAX + OVERSHOOT);
+	KT_ASSERT_CMP(llabs(c0 - c1 - got1), <=, OVERSHOOT);
+	KT_ASSERT_CMP(got2, >, 0);
+	KT_ASSERT_CMP(got2, <=, CALL_MAX + OVERSHOOT);
+	KT_ASSERT_CMP(llabs(c1 - c2 - got2), <=, OVERSHOOT);
+	KT_ASSERT_CMP(got1 + got2, >, CALL_MAX + OVERSHOOT);
+	return KT_PASS;
+}
+
+KT_TEST(reclaim_kfunc_bounded, "bpf_memcg_reclaim() from BPF_PROG_RUN takes at most 16M a call, as much as memory.current falls")
+{
+	struct reclaim_run r = {};
+	enum kt_result res = bounded(&r);
+
+	reclaim_cleanup(&r);
+	return res;
+}
+
+/*
+ * Ask 16M with FILE (memory.low or memory.min) 4M below the usage: the call
+ * stops at it, having taken most of those 4M.
+ */
+static enum kt_result stops_at(struct reclaim_run *r, const char *file)
+{
+	long long c0, c1, floor, got;
+
+	c0 = current_of(r->cg);
+	floor = (c0 - 4 * MB) & ~(sysconf(_SC_PAGESIZE) - 1);
+	KT_ASSERT(!write_ll(r->cg, file, floor));
+	got = reclaim_cg(r, CALL_MAX, 0);
+	c1 = current_of(r->cg);
+	kt_log("%s %lld: memory.current %lld -> %lld, returned %lld\n", file,
+	       floor, c0, c1, got);
+	KT_ASSERT_CMP(got, >=, 2 * MB);
+	KT_ASSERT_CMP(got, <=, 4 * MB + OVERSHOOT);
+	KT_ASSERT_CMP(c1, >=, floor - OVERSHOOT);
+	KT_ASSERT(!write_ll(r->cg, file, 0));
+	return KT_PASS;
+}
+
+static enum kt_result floor_test(struct reclaim_run *r)
+{
+	long long got;
+
+	KT_ASSERT(!reclaim_setup(r, "f", 24, NULL));
+	KT_ASSERT_CMP(current_of(r->cg), >=, 24 * MB);
+	KT_ASSERT(stops_at(r, "memory.low") == KT_PASS);
+	KT_ASSERT(stops_at(r, "memory.min") == KT_PASS);
+	/* Without either, the same call takes what it asks. */
+	got = reclaim_cg(r, CALL_MAX, 0);
+	kt_log("no protection: returned %lld\n", got);
+	KT_ASSERT_CMP(got, >=, 8 * MB);
+	return KT_PASS;
+}
+
+KT_TEST(reclaim_kfunc_floor, "bpf_memcg_reclaim() stops at the memcg's own memory.low and memory.min")
+{
+	struct reclaim_run r = {};
+	enum kt_result res = floor_test(&r);
+
+	reclaim_cleanup(&r);
+	return res;
+}
+
+static enum kt_result bad_args(struct reclaim_run *r)
+{
+	long long c0, c1, got;
+
+	KT_ASSERT(!reclaim_setup(r, "e", 8, NULL));
+	c0 = current_of(r->cg);
+	KT_ASSERT_CMP(reclaim_cg(r, MB, 1), ==, -EINVAL);
+	KT_ASSERT_CMP(reclaim_cg(r, MB, 1ULL << 63), ==, -EINVAL);
+	KT_ASSERT_CMP(call_kfunc(r, r->skel->progs.reclaim_root, MB, 0), ==,
+		      -EINVAL);
+	c1 = current_of(r->cg);
+	/* Refused before reclaiming anything. */
+	KT_ASSERT_CMP(c0 - c1, <, OVERSHOOT);
+	/* The same calls with good arguments. */
+	KT_ASSERT_CMP(reclaim_cg(r, 0, 0), ==, 0);
+	got = reclaim_cg(r, MB, 0);
+	kt_log("memory.current %lld -> %lld; 1M with flags 0 returned %lld\n",
+	       c0, c1, got);
+	KT_ASSERT_CMP(got, >, 0);
+	KT_ASSERT_CMP(got, <=, MB + OVERSHOOT);
+	return KT_PASS;
+}
+
+KT_TEST(reclaim_kfunc_bad_args, "bpf_memcg_reclaim() returns -EINVAL for flags other than 0 and for the root memcg")
+{
+	struct reclaim_run r = {};
+	enum kt_result res = bad_args(&r);
+
+	reclaim_cleanup(&r);
+	return res;
+}
+
+static char verifier_log[1 << 18];
+
+/*
+ * Load program NAME of a fresh skeleton and no other, as a SYSCALL program
+ * if AS_SYSCALL: 0 or -errno; the verifier's log in verifier_log.
+ */
+static int load_alone(const char *name, bool as_syscall)
+{
+	struct memcg_reclaim_test *skel = memcg_reclaim_test__open();
+	struct bpf_program *prog;
+	int err;
+
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	prog = bpf_object__find_program_by_name(skel->obj, name);
+	if (!prog) {
+		memcg_reclaim_test__destroy(skel);
+		return -ENOENT;
+	}
+	bpf_program__set_autoload(prog, true);
+	if (as_syscall)
+		bpf_program__set_type(prog, BPF_PROG_TYPE_SYSCALL);
+	verifier_log[0] = '\0';
+	bpf_program__set_log_buf(prog, verifier_log, sizeof(verifier_log));
+	bpf_program__set_log_level(prog, 1);
+	err = memcg_reclaim_test__load(skel);
+	memcg_reclaim_test__destroy(skel);
+	return err;
+}
+
+/* Whether NAME failed to load with -ERR, the verifier saying WHY. */
+static bool refused_for(const char *name, bool as_syscall, int err,
+			const char *why)
+{
+	int ret = load_alone(name, as_syscall);
+
+	if (ret == -err && strstr(verifier_log, why))
+		return true;
+	fprintf(stderr, "%s: load returned %d (%s), expected %d with \"%s\"; "
+		"verifier log:\n%s\n", name, ret, strerror(-ret), -err, why,
+		verifier_log);
+	return false;
+}
+
+#define NOT_ALLOWED "calling kernel function bpf_memcg_reclaim is not allowed"
+
+enum { CHILD_LOADED, CHILD_REFUSED, CHILD_OTHER, CHILD_NO_CAPS };
+
+/* Load NAME alone in a child as uid KT_USER_ID with CAPS: CHILD_*. */
+static int load_as_user(const char *name, uint64_t caps)
+{
+	int status, err;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (kt_become_user(caps))
+			_exit(CHILD_NO_CAPS);
+		err = load_alone(name, false);
+		if (!err)
+			_exit(CHILD_LOADED);
+		if (err == -EACCES && strstr(verifier_log, NOT_ALLOWED))
+			_exit(CHILD_REFUSED);
+		fprintf(stderr, "%s as uid %d: load returned %d (%s); verifier "
+			"log:\n%s\n", name, KT_USER_ID, err, strerror(-err),
+			verifier_log);
+		_exit(CHILD_OTHER);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	return WEXITSTATUS(status);
+}
+
+KT_TEST(reclaim_kfunc_refused, "a SYSCALL program's timer callback, fentry, and loaders without CAP_SYS_ADMIN cannot call bpf_memcg_reclaim()")
+{
+	uint64_t bpf_caps = KT_CAP(CAP_BPF) | KT_CAP(CAP_PERFMON);
+
+	/* The control: as root, the sleepable SYSCALL program loads. */
+	KT_ASSERT_CMP(load_alone("reclaim", false), ==, 0);
+	/* No SYSCALL program is non-sleepable, whatever it calls... */
+	KT_ASSERT(refused_for("reclaim_not_sleepable", true, EINVAL,
+			      "Syscall programs can only be sleepable"));
+	/* ... but the callback of its bpf_timer is. */
+	KT_ASSERT(refused_for("reclaim_from_timer", false, EACCES,
+			      "program must be sleepable to call sleepable kfunc bpf_memcg_reclaim"));
+	KT_ASSERT(refused_for("reclaim_fentry", false, EACCES, NOT_ALLOWED));
+	/*
+	 * CAP_BPF and CAP_PERFMON, what a BPF token can delegate: SYSCALL
+	 * programs and the memcg lookup load, bpf_memcg_reclaim() does not;
+	 * with CAP_SYS_ADMIN as well it does.
+	 */
+	KT_ASSERT_CMP(load_as_user("lookup_only", bpf_caps), ==, CHILD_LOADED);
+	KT_ASSERT_CMP(load_as_user("reclaim", bpf_caps), ==, CHILD_REFUSED);
+	KT_ASSERT_CMP(load_as_user("reclaim", bpf_caps | KT_CAP(CAP_SYS_ADMIN)),
+		      ==, CHILD_LOADED);
+	return KT_PASS;
+}
+
+/*
+ * Why bpf_wq_set_callback() is missing, if it is for the known reason: its
+ * kernel BTF still has the implicit argument and no _impl twin.
+ */
+static bool wq_callback_btf_unrewritten(void)
+{
+	const struct btf_param *params;
+	const struct btf_type *t;
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool unrewritten = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "bpf_wq_set_callback", BTF_KIND_FUNC);
+	if (id > 0 && btf__find_by_name_kind(btf, "bpf_wq_set_callback_impl",
+					     BTF_KIND_FUNC) < 0) {
+		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+		params = btf_params(t);
+		unrewritten = btf_vlen(t) == 4 &&
+			!strcmp(btf__name_by_offset(btf, params[3].name_off), "aux");
+	}
+	btf__free(btf);
+	return unrewritten;
+}
+
+static enum kt_result from_wq(struct reclaim_run *r)
+{
+	const struct timespec nap = { 0, 10 * 1000 * 1000 };
+	volatile __u32 *done;
+	long long c0, c1, got;
+	int polls;
+
+	KT_ASSERT(!reclaim_setup(r, "w", 24, "start_reclaim_wq"));
+	c0 = current_of(r->cg);
+	r->skel->bss->nr_bytes = 8 * MB;
+	r->skel->bss->flags = 0;
+	r->skel->bss->result = LLONG_MIN;
+	KT_ASSERT_CMP(prog_run(r->skel->progs.start_reclaim_wq), ==, 0);
+	if (r->skel->bss->no_wq_callback) {
+		if (wq_callback_btf_unrewritten())
+			fprintf(stderr, "bpf_wq_set_callback() cannot be called: "
+				"its kernel BTF keeps the implicit 'aux' argument "
+				"and has no bpf_wq_set_callback_impl, as "
+				"resolve_btfids leaves it without kfunc decl tags "
+				"(pahole < 1.26) unless patched to find it\n");
+		else
+			fprintf(stderr, "libbpf did not resolve bpf_wq_set_callback()\n");
+		return KT_FAIL;
+	}
+	done = &r->skel->bss->wq_done;
+	for (polls = 0; polls < WQ_TIMEOUT_S * 100 && !*done; polls++)
+		nanosleep(&nap, NULL);
+	got = r->skel->bss->result;
+	c1 = current_of(r->cg);
+	kt_log("work item ran %u time(s) after %d polls; memory.current %lld -> "
+	       "%lld, returned %lld\n", *done, polls, c0, c1, got);
+	KT_ASSERT_CMP(*done, ==, 1);
+	/* Reclaimed (how much at most is reclaim_kfunc_bounded's matter). */
+	KT_ASSERT_CMP(got, >=, 4 * MB);
+	KT_ASSERT_CMP(llabs(c0 - c1 - got), <=, OVERSHOOT);
+	return KT_PASS;
+}
+
+KT_TEST(reclaim_kfunc_from_wq, "a bpf_wq callback of a SYSCALL program reclaims with bpf_memcg_reclaim()")
+{
+	struct reclaim_run r = {};
+	enum kt_result res = from_wq(&r);
+
+	reclaim_cleanup(&r);
+	return res;
+}
