@@ -737,6 +737,7 @@ static bool pressed_in(__u32 group, __u64 domain, __u64 now)
 struct giveback {
 	struct bpf_wq wq;
 	__u64 owed;			/* pages still to ask for */
+	__u64 idle_until_ns;		/* gave less than half: ask nothing till then */
 	__u64 domain;			/* cgroup id of the presser's domain */
 	__u32 presser;			/* group whose need it is */
 	__u32 pad;
@@ -751,6 +752,13 @@ struct {
 
 /* 8 MiB of 4 KiB pages: what one write of mode memory.high asks at most. */
 #define PRIO_GIVEBACK_MAX_PAGES	2048
+/*
+ * A group that gave less than half of what it was asked has little left
+ * that reclaim can take (anon without swap, its floor): a call costs up to
+ * MAX_RECLAIM_RETRIES passes for nothing, so it is asked again only after
+ * this long, and what it owes meanwhile is dropped.
+ */
+#define PRIO_GIVEBACK_IDLE_NS	(1000 * PRIO_NS_PER_MS)
 
 /*
  * @presser's charges had to reclaim @pages in @domain, where it is pressed:
@@ -790,8 +798,9 @@ static void giveback_owe(__u32 presser, __u64 domain, __u64 pages)
 /*
  * The work item of the group at *key: ask its cgroup for what it owes, at
  * most PRIO_GIVEBACK_MAX_PAGES, and come back for the rest.  Nothing is
- * asked once the presser is no longer pressed in that domain, or while the
- * group has relief from the starvation bound; bpf_memcg_reclaim() never
+ * asked once the presser is no longer pressed in that domain, while the
+ * group has relief from the starvation bound, or for PRIO_GIVEBACK_IDLE_NS
+ * after a call that got less than half of what it asked; bpf_memcg_reclaim() never
  * takes the cgroup below its memory.min/memory.low.  Runs in a kworker,
  * sleepable.
  */
@@ -811,7 +820,8 @@ static int giveback_work(void *map, int *key, void *value)
 	cgid = prio_groups[low].cgroup_id;
 	mine = bpf_map_lookup_elem(&group_state, &low);
 	if (!pressed_in(presser, gb->domain, now) ||
-	    (mine && mine->bound.relief_until_ns > now)) {
+	    (mine && mine->bound.relief_until_ns > now) ||
+	    gb->idle_until_ns > now) {
 		stat_add(low, PRIO_STAT_GIVEBACK_DROPPED,
 			 __sync_lock_test_and_set(&gb->owed, 0));
 		return 0;
@@ -837,6 +847,10 @@ static int giveback_work(void *map, int *key, void *value)
 	stat_add(low, PRIO_STAT_GIVEBACK_ASKED, ask);
 	if (got > 0)
 		stat_add(low, PRIO_STAT_GIVEBACK_TAKEN, got >> prio_page_shift);
+	if (got < (__s64)((ask << prio_page_shift) / 2)) {
+		gb->idle_until_ns = now + PRIO_GIVEBACK_IDLE_NS;
+		return 0;
+	}
 	if (gb->owed)
 		bpf_wq_start(&gb->wq, 0);
 	return 0;

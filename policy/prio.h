@@ -201,7 +201,8 @@ enum prio_stat {
 	PRIO_STAT_GIVEBACK_TAKEN,	/* ... and the pages it gave */
 	PRIO_STAT_GIVEBACK_CALLS,	/* ... in so many calls */
 	PRIO_STAT_GIVEBACK_DROPPED,	/* pages owed, not asked: the pressure
-					 * ended first, or the group had relief */
+					 * ended first, the group had relief, or
+					 * it had just given less than asked */
 	PRIO_NR_STATS,
 };
 

@@ -84,8 +84,9 @@ static const struct om_group_counter group_counters[] = {
 	{ "group_giveback_calls", PRIO_STAT_GIVEBACK_CALLS, OM_EVENTS, NULL,
 	  "Give-back requests made of the group (mode hook)." },
 	{ "group_giveback_dropped_bytes", PRIO_STAT_GIVEBACK_DROPPED, OM_PAGES, NULL,
-	  "Memory owed by the group but not asked for: the pressure had ended "
-	  "or the group had relief (mode hook)." },
+	  "Memory owed by the group but not asked for: the pressure had ended, "
+	  "the group had relief, or it had just given less than half of what "
+	  "it was asked (mode hook)." },
 };
 
 struct om_global_counter {

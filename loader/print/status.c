@@ -204,7 +204,8 @@ static void text_yield(const struct prio_group_status *g, FILE *out)
 		fprintf(out, "  give-back:  gave %" PRIu64 " of %" PRIu64
 			" KiB asked, in %" PRIu64 " calls, for what the group "
 			"that presses it lacked (bpf_memcg_reclaim); %" PRIu64
-			" KiB owed were left when the pressure ended\n",
+			" KiB owed were left (the pressure had ended, relief, or "
+			"it had little left to give)\n",
 			s[PRIO_STAT_GIVEBACK_TAKEN] * 4,
 			s[PRIO_STAT_GIVEBACK_ASKED] * 4,
 			s[PRIO_STAT_GIVEBACK_CALLS],
@@ -704,9 +705,9 @@ static void print_yield_changes(const struct prio_group_status *o,
 	}
 	if (b[PRIO_STAT_GIVEBACK_DROPPED] != a[PRIO_STAT_GIVEBACK_DROPPED]) {
 		prio_status_stamp(new->now_ns, out);
-		fprintf(out, "group '%s' no longer gives back: %" PRIu64 " KiB "
-			"owed were left when the pressure ended or relief "
-			"began\n", n->cfg.name,
+		fprintf(out, "group '%s' left %" PRIu64 " KiB owed: the "
+			"pressure ended, relief, or it had little left to "
+			"give\n", n->cfg.name,
 			(b[PRIO_STAT_GIVEBACK_DROPPED] -
 			 a[PRIO_STAT_GIVEBACK_DROPPED]) * 4);
 	}
