@@ -123,7 +123,10 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		.doc = "vmpressure level at which this group is under "
 		       "pressure: the share of scanned pages that reclaim "
 		       "could not free reaches 0 % (low), 60 % (medium) or "
-		       "95 % (critical) in a window." },
+		       "95 % (critical) in a window. A group that thrashes "
+		       "(refaults window_pages pages of its working set "
+		       "within a second) is under pressure at level critical "
+		       "where its charges reclaim, whatever the level." },
 	[PRIO_KEY_WINDOW_PAGES] = { GROUP(window_pages),
 		.type = PRIO_TYPE_U32, .def = "512", .min = 32, .max = 1048576,
 		.doc = "Scanned pages per vmpressure window." },

@@ -661,7 +661,8 @@ static void reclaim_done(__u64 pages)
 	gstat_inc(PRIO_GSTAT_SOURCE_SWITCHES);
 }
 
-static void charge_reclaimed(__u64 domain, __u64 reclaimed);
+static void charge_reclaimed(__u64 domain, __u32 level, __u32 cause,
+			     __u64 reclaimed);
 
 /* Direct global reclaim of an allocation starts: mark the task. */
 SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
@@ -689,7 +690,7 @@ int BPF_PROG(prio_direct_end, unsigned long nr_reclaimed)
 	if (rc && rc->global && nr_reclaimed)
 		charge_reclaimed(ancestor_id(BPF_CORE_READ(task, cgroups,
 							   dfl_cgrp), 0),
-				 nr_reclaimed);
+				 0, PRIO_CAUSE_DIRECT, nr_reclaimed);
 	bpf_map_delete_elem(&reclaim_ctx, &tid);
 	reclaim_done(nr_reclaimed);
 	return 0;
@@ -912,19 +913,37 @@ int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
 	return 0;
 }
 
+/* Does domain @domain hold memory of a group of lower priority than @prio? */
+static bool domain_holds_lower(__u64 domain, __u32 prio)
+{
+	__u32 i;
+
+	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++)
+		if (prio_groups[i].priority < prio && domain_holds(domain, i))
+			return true;
+	return false;
+}
+
 /*
  * A charge of the current task had to reclaim @reclaimed pages for the
- * limit of @ctx's target.  If the task's group is pressed in that domain,
- * the pressure holds on: a group whose pages are shielded (memory.low) is
- * no longer scanned, yet still lacks memory while its charges reclaim;
- * and what they reclaimed is what it lacks (PRIO_STAT_CHARGE_RECLAIMED).
+ * limit of @domain (the cgroup id of the reclaim's target, at @level;
+ * the cgroup2 root for direct global reclaim).  If the task's group is
+ * pressed in that domain, the pressure holds on: a group whose pages are
+ * shielded (memory.low) is no longer scanned, yet still lacks memory
+ * while its charges reclaim; and what they reclaimed is what it lacks
+ * (PRIO_STAT_CHARGE_RECLAIMED).  If it is not, but it thrashes (its
+ * working set keeps coming back) and a group of lower priority holds
+ * memory there, the pressure starts: vmpressure's levels do not see a
+ * working set that reclaim takes well and the group refaults at once.
  */
-static void charge_reclaimed(__u64 domain, __u64 reclaimed)
+static void charge_reclaimed(__u64 domain, __u32 level, __u32 cause,
+			     __u64 reclaimed)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	const struct prio_group_cfg *cfg;
+	struct prio_domain_state *d;
 	struct prio_group_state *st;
-	__u32 group;
+	__u32 group, prio;
 	__u64 now;
 	int i;
 
@@ -933,13 +952,13 @@ static void charge_reclaimed(__u64 domain, __u64 reclaimed)
 		return;
 	/* Before the lookup spills group (see prio_pages_over_high()). */
 	cfg = group_cfg(group);
+	prio = cfg->priority;
 	st = bpf_map_lookup_elem(&group_state, &group);
 	if (!st)
 		return;
 	now = bpf_ktime_get_ns();
 	for (i = 0; i < PRIO_MAX_DOMAINS; i++) {
-		struct prio_domain_state *d = &st->domains[i];
-
+		d = &st->domains[i];
 		if (d->cgroup_id != domain || d->pressured_until_ns <= now)
 			continue;
 		pressure_on(st, d, cfg, now, d->severity);
@@ -948,6 +967,57 @@ static void charge_reclaimed(__u64 domain, __u64 reclaimed)
 			giveback_owe(group, domain, reclaimed);
 		return;
 	}
+	if (st->thrashing_until_ns <= now || !reclaimed ||
+	    !domain_holds_lower(domain, prio))
+		return;
+	d = domain_slot(group, st, domain, level, now);
+	d->last_seen_ns = now;
+	d->cause = cause;
+	pressure_on(st, d, cfg, now, prio_thrash_severity(cfg));
+	stat_add(group, PRIO_STAT_THRASH_PRESSURES, 1);
+	stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
+	if (prio_giveback)
+		giveback_owe(group, domain, reclaimed);
+}
+
+/*
+ * A refault: @folio, charged to the faulting task's group, comes back
+ * from swap or the page cache's shadow.  One that reclaim took from the
+ * working set (kept active, or marked workingset by MGLRU) counts towards
+ * thrashing (prio_thrashing()).  Refaults happen only after reclaim took
+ * the pages: the watch costs nothing while memory is plenty.
+ */
+SEC("fexit/workingset_refault")
+int BPF_PROG(prio_refault, struct folio *folio, void *shadow)
+{
+	unsigned long flags = BPF_CORE_READ(folio, flags.f);
+	unsigned long ws = 1UL << ENUM_VAL(enum pageflags, PG_active) |
+			   1UL << ENUM_VAL(enum pageflags, PG_workingset);
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct prio_group_cfg *cfg;
+	struct prio_group_state *st;
+	__u64 now, n;
+	__u32 group;
+
+	if (!(flags & ws))
+		return 0;
+	group = group_of_cgroup(BPF_CORE_READ(task, cgroups, dfl_cgrp));
+	if (group >= PRIO_MAX_GROUPS || group >= prio_nr_groups)
+		return 0;
+	cfg = group_cfg(group);
+	st = bpf_map_lookup_elem(&group_state, &group);
+	if (!st)
+		return 0;
+	stat_add(group, PRIO_STAT_REFAULTS, 1);
+	now = bpf_ktime_get_ns();
+	if (now - st->refault_window_ns >= PRIO_THRASH_WINDOW_NS) {
+		st->refault_window_ns = now;
+		st->refault_window = 0;
+	}
+	n = __sync_add_and_fetch(&st->refault_window, 1);
+	if (prio_thrashing(cfg, n))
+		st->thrashing_until_ns = now + (__u64)cfg->hold_ms * PRIO_NS_PER_MS;
+	return 0;
 }
 
 SEC("fexit/try_to_free_mem_cgroup_pages")
@@ -963,7 +1033,8 @@ int BPF_PROG(prio_reclaim_exit, struct mem_cgroup *memcg,
 	bpf_get_func_ret(ctx, &reclaimed);
 	rc = bpf_map_lookup_elem(&reclaim_ctx, &tid);
 	if (rc && !rc->proactive && !rc->policy)
-		charge_reclaimed(rc->target_id, reclaimed);
+		charge_reclaimed(rc->target_id, rc->target_level, rc->cause,
+				 reclaimed);
 	bpf_map_delete_elem(&reclaim_ctx, &tid);
 	if (reclaim_options & PRIO_MEMCG_RECLAIM_PROACTIVE) {
 		/* No vmpressure() for memory.reclaim: proves nothing. */

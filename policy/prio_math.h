@@ -61,6 +61,28 @@ static inline __u32 prio_window_severity(const struct prio_group_cfg *cfg,
 }
 
 /* Is a time window of window_ms starting at start_ns over at now_ns? */
+/*
+ * Thrashing: a group whose tasks refault window_pages folios of their
+ * working set within PRIO_THRASH_WINDOW_NS lacks memory, however well
+ * reclaim does on its LRUs (anon reclaimed into swap is reclaimed well,
+ * and comes straight back).  Its pressure counts as a window at level
+ * critical.
+ */
+#define PRIO_THRASH_WINDOW_NS	(1000 * PRIO_NS_PER_MS)
+
+static inline int prio_thrashing(const struct prio_group_cfg *cfg,
+				 __u64 refaults_in_window)
+{
+	return refaults_in_window >= cfg->window_pages;
+}
+
+static inline __u32 prio_thrash_severity(const struct prio_group_cfg *cfg)
+{
+	if (cfg->level >= PRIO_LEVEL_CRITICAL)
+		return 1;
+	return 1u << (PRIO_LEVEL_CRITICAL - cfg->level);
+}
+
 static inline int prio_window_expired(const struct prio_group_cfg *cfg,
 				      __u64 start_ns, __u64 now_ns)
 {

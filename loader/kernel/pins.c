@@ -25,6 +25,7 @@ const char *const prio_pin_watch[PRIO_NR_WATCH] = {
 	[PRIO_WATCH_DIRECT_BEGIN] = PRIO_PIN_LINKS "/watch_direct_begin",
 	[PRIO_WATCH_DIRECT_END] = PRIO_PIN_LINKS "/watch_direct_end",
 	[PRIO_WATCH_KSWAPD_END] = PRIO_PIN_LINKS "/watch_kswapd_end",
+	[PRIO_WATCH_REFAULT] = PRIO_PIN_LINKS "/watch_refault",
 };
 #include "util.h"
 

@@ -48,6 +48,7 @@ enum prio_watch {
 	PRIO_WATCH_DIRECT_BEGIN,	/* direct global reclaim starts */
 	PRIO_WATCH_DIRECT_END,		/* ... and ends */
 	PRIO_WATCH_KSWAPD_END,		/* a kswapd pass ends */
+	PRIO_WATCH_REFAULT,		/* a refault: thrashing */
 	PRIO_NR_WATCH,
 };
 

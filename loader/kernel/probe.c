@@ -136,6 +136,8 @@ static int probe_source(struct prio_kernel *k, char *err, size_t errlen)
 				 "reclaim works for: %s", k->release, SEE_KERNEL);
 	k->shrink_gen = prio_btf_func_param(b, "try_to_shrink_lruvec",
 					    "sc") == 1;
+	k->refault = prio_btf_func_param(b, "workingset_refault",
+					 "folio") == 0;
 	for (uint32_t s = 0; s < PRIO_NR_SOURCES; s++) {
 		/* Shrink: a fallback only (one program pair is all the
 		 * pages watch holds). */

@@ -39,6 +39,9 @@ struct prio_kernel {
 	bool global_marks;
 	/* try_to_shrink_lruvec() (MGLRU) for the shrink fallback. */
 	bool shrink_gen;
+	/* workingset_refault(folio, ...): thrashing puts a group under
+	 * pressure where its charges reclaim, whatever vmpressure says. */
+	bool refault;
 	/* memcg_bpf_ops and a way to attach it to a cgroup; NULL on a
 	 * kernel without them (then no_hook says what is missing). */
 	const struct prio_attach_abi *abi;

@@ -115,8 +115,10 @@ static struct bpf_program *watch_prog(const struct prio_session *s,
 		return marks ? s->skel->progs.prio_direct_begin : NULL;
 	case PRIO_WATCH_DIRECT_END:
 		return marks ? s->skel->progs.prio_direct_end : NULL;
-	default:
+	case PRIO_WATCH_KSWAPD_END:
 		return marks ? s->skel->progs.prio_kswapd_end : NULL;
+	default:
+		return s->kernel->refault ? s->skel->progs.prio_refault : NULL;
 	}
 }
 
@@ -131,6 +133,7 @@ static void choose_programs(struct prio_session *s)
 	bpf_program__set_autoload(s->skel->progs.prio_direct_begin, false);
 	bpf_program__set_autoload(s->skel->progs.prio_direct_end, false);
 	bpf_program__set_autoload(s->skel->progs.prio_kswapd_end, false);
+	bpf_program__set_autoload(s->skel->progs.prio_refault, false);
 	for (int w = 0; w < PRIO_NR_WATCH; w++)
 		if (watch_prog(s, w))
 			bpf_program__set_autoload(watch_prog(s, w), true);

@@ -43,6 +43,8 @@ const char *const prio_stat_names[PRIO_NR_STATS] = {
 	[PRIO_STAT_GIVEBACK_TAKEN] = "giveback_taken",
 	[PRIO_STAT_GIVEBACK_CALLS] = "giveback_calls",
 	[PRIO_STAT_GIVEBACK_DROPPED] = "giveback_dropped",
+	[PRIO_STAT_REFAULTS] = "refaults",
+	[PRIO_STAT_THRASH_PRESSURES] = "thrash_pressures",
 };
 
 const char *const prio_gstat_names[PRIO_NR_GSTATS] = {

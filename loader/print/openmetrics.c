@@ -87,6 +87,12 @@ static const struct om_group_counter group_counters[] = {
 	  "Memory owed by the group but not asked for: the pressure had ended, "
 	  "the group had relief, or it had just given less than half of what "
 	  "it was asked (mode hook)." },
+	{ "group_workingset_refaults", PRIO_STAT_REFAULTS, OM_EVENTS, NULL,
+	  "Refaults of the group's working set: pages reclaim took that its "
+	  "tasks needed back at once." },
+	{ "group_thrash_pressures", PRIO_STAT_THRASH_PRESSURES, OM_EVENTS, NULL,
+	  "Pressures that started because the group thrashed while its "
+	  "charges reclaimed in a domain shared with a lower group." },
 };
 
 struct om_global_counter {

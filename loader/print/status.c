@@ -119,6 +119,11 @@ static void text_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 	fprintf(out, "  ignored:    %" PRIu64 " pages scanned for a limit of "
 		"its own, %" PRIu64 " for the level the policy lowered\n",
 		s[PRIO_STAT_IGNORED_OWN], s[PRIO_STAT_IGNORED_POLICY]);
+	if (s[PRIO_STAT_REFAULTS])
+		fprintf(out, "  thrashing:  %" PRIu64 " refaults of its working "
+			"set; %" PRIu64 " pressures started by them where its "
+			"charges reclaimed\n", s[PRIO_STAT_REFAULTS],
+			s[PRIO_STAT_THRASH_PRESSURES]);
 }
 
 static const char *bound_name(uint32_t reason)

@@ -245,10 +245,12 @@ write_config() {
 
 # The number of links a policy watches reclaim with on this kernel (see
 # WATCH in selftests/e2e/run): 7, one more with shrink_lruvec() (the
-# shrink fallback's exit), two more with try_to_shrink_lruvec() (MGLRU).
+# shrink fallback's exit), two more with try_to_shrink_lruvec() (MGLRU),
+# one more with workingset_refault() (thrashing).
 watching_links() {
 	local n=7
 	grep -q ' shrink_lruvec$' /proc/kallsyms && n=$((n + 1))
 	grep -q ' try_to_shrink_lruvec$' /proc/kallsyms && n=$((n + 2))
+	grep -q ' workingset_refault$' /proc/kallsyms && n=$((n + 1))
 	echo "$n"
 }

@@ -93,6 +93,26 @@ static void test_window_expired(void **state)
 	assert_true(prio_window_expired(&c, 0, 2000 * PRIO_NS_PER_MS));
 }
 
+static void test_thrash(void **state)
+{
+	struct prio_group_cfg low = { .level = PRIO_LEVEL_LOW, .window_pages = 512 };
+	struct prio_group_cfg medium = { .level = PRIO_LEVEL_MEDIUM, .window_pages = 512 };
+	struct prio_group_cfg critical = { .level = PRIO_LEVEL_CRITICAL, .window_pages = 64 };
+
+	(void)state;
+	/* window_pages refaults of the working set make a group thrash. */
+	assert_false(prio_thrashing(&low, 511));
+	assert_true(prio_thrashing(&low, 512));
+	assert_false(prio_thrashing(&critical, 63));
+	assert_true(prio_thrashing(&critical, 64));
+	/* As a window at level critical: what prio_window_severity() says. */
+	assert_int_equal(prio_thrash_severity(&low),
+			 prio_window_severity(&low, 1000, 0));
+	assert_int_equal(prio_thrash_severity(&medium),
+			 prio_window_severity(&medium, 1000, 0));
+	assert_int_equal(prio_thrash_severity(&critical), 1);
+}
+
 static void test_penalty(void **state)
 {
 	struct prio_group_cfg fixed = { .penalty_pages = 1024,
@@ -206,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_severity_level),
 		cmocka_unit_test(test_severity_scan),
 		cmocka_unit_test(test_window_expired),
+		cmocka_unit_test(test_thrash),
 		cmocka_unit_test(test_penalty),
 		cmocka_unit_test(test_pressure_extension),
 		cmocka_unit_test(test_bound_continuous),
