@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kt.h"
 #include "kt_cgroup.h"
 
 const char *kt_cgroup_root = "/sys/fs/cgroup";

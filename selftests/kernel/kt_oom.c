@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kt.h"
+#include "kt_log.h"
 #include "kt_cgroup.h"
 #include "kt_oom.h"
 

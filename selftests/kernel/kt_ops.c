@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "kt.h"
 #include "kt_cgroup.h"
 #include "kt_ops.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Loading and attaching the test memcg_bpf_ops (memcg_ops_test.bpf.c). */
+/* Loading and attaching the test memcg_bpf_ops (progs/memcg_ops_test.c). */
 #ifndef MEMCG_PRIO_KT_OPS_H
 #define MEMCG_PRIO_KT_OPS_H
 

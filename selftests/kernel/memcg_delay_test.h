@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared by memcg_delay_test.bpf.c and test_delay.c: one recorded sleep. */
+/*
+ * Shared by progs/memcg_delay_test.c and prog_tests/memcg_ops_delay.c: one
+ * recorded sleep.
+ */
 #ifndef MEMCG_PRIO_MEMCG_DELAY_TEST_H
 #define MEMCG_PRIO_MEMCG_DELAY_TEST_H
 

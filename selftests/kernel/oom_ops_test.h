@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared by oom_ops_test.bpf.c and test_oom.c. */
+/* Shared by progs/oom_ops_test.c and prog_tests/bpf_oom_ops.c. */
 #ifndef MEMCG_PRIO_OOM_OPS_TEST_H
 #define MEMCG_PRIO_OOM_OPS_TEST_H
 

@@ -4,33 +4,144 @@
  * running kernel.  Needs root, cgroup v2 with the memory controller, and a
  * kernel with the memcg-prio patches.  Exit status: 0 all passed, 1 some
  * failed, 77 everything selected was skipped.
+ *
+ * The tests are subtests of the prog_tests/ files, written against
+ * test_progs' API (test_progs.h), which this file implements: each runs
+ * alone, in the order of their names, with its own cgroup base, timing and
+ * check that it left no memcg behind.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "kt.h"
 #include "kt_cgroup.h"
+#include "test_progs.h"
 
 #define KT_MAX_TESTS 64
 
-static const struct kt_test *tests[KT_MAX_TESTS];
-static int nr_tests;
-int kt_verbose;
+enum kt_result { KT_PASS, KT_FAIL, KT_SKIP };
 
-void kt_register(const struct kt_test *test)
+/* The entry of each prog_tests file, listed by gen-tests-h. */
+struct prog_test {
+	const char *name;
+	void (*run)(void);
+};
+
+#define DEFINE_TEST(fn) void fn(void);
+#include "tests.h"
+#undef DEFINE_TEST
+#define DEFINE_TEST(fn) { #fn, fn },
+static const struct prog_test prog_tests[] = {
+#include "tests.h"
+};
+#undef DEFINE_TEST
+
+/* A test as -l lists it and -t and -x select it: a subtest of a prog_test. */
+struct kt_test {
+	const char *name;
+	const char *description;
+	const struct prog_test *prog;
+};
+
+static struct kt_test tests[KT_MAX_TESTS];
+static int nr_tests;
+struct test_env env;
+
+/*
+ * test__start_subtest_with_desc() learns the subtests of the prog_test
+ * "listing", or, when that is NULL, starts the one named "wanted".
+ */
+static const struct prog_test *listing;
+static const char *wanted;
+static int started;
+static bool subtest_failed, subtest_skipped;
+
+static void add_test(const char *name, const char *description)
 {
+	for (int i = 0; i < nr_tests; i++) {
+		if (!strcmp(tests[i].name, name)) {
+			fprintf(stderr, "%s: subtest %s twice\n", listing->name, name);
+			abort();
+		}
+	}
 	if (nr_tests == KT_MAX_TESTS) {
 		fprintf(stderr, "too many tests\n");
 		abort();
 	}
-	tests[nr_tests++] = test;
+	tests[nr_tests++] = (struct kt_test){
+		.name = name, .description = description ? description : "",
+		.prog = listing,
+	};
+}
+
+bool test__start_subtest_with_desc(const char *name, const char *description)
+{
+	if (listing) {
+		add_test(name, description);
+		return false;
+	}
+	if (strcmp(name, wanted))
+		return false;
+	return ++started == 1;
+}
+
+bool test__start_subtest(const char *name)
+{
+	return test__start_subtest_with_desc(name, NULL);
+}
+
+void test__fail(void)
+{
+	subtest_failed = true;
+}
+
+void test__skip(void)
+{
+	subtest_skipped = true;
+}
+
+void test__report_fail(const char *file, int line, const char *func,
+		       const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	test__fail();
+	fprintf(stderr, "%s:%d: %s:FAIL:%s ", file, line, func, name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void test__report_pass(const char *func, const char *name)
+{
+	if (env.verbosity >= VERBOSE_VERY)
+		fprintf(stderr, "%s:PASS:%s\n", func, name);
+}
+
+/* Run the subtest T alone: its prog_test starts no other. */
+static enum kt_result run_test(const struct kt_test *t)
+{
+	wanted = t->name;
+	started = 0;
+	subtest_failed = subtest_skipped = false;
+	t->prog->run();
+	if (started != 1) {
+		fprintf(stderr, "%s: subtest %s started %d times\n",
+			t->prog->name, t->name, started);
+		return KT_FAIL;
+	}
+	if (subtest_failed)
+		return KT_FAIL;
+	return subtest_skipped ? KT_SKIP : KT_PASS;
 }
 
 static void usage(FILE *out)
@@ -154,9 +265,9 @@ static int excluded(const char *name, char **names, int nr_names)
 
 static int by_name(const void *a, const void *b)
 {
-	const struct kt_test *const *ta = a, *const *tb = b;
+	const struct kt_test *ta = a, *tb = b;
 
-	return strcmp((*ta)->name, (*tb)->name);
+	return strcmp(ta->name, tb->name);
 }
 
 int main(int argc, char **argv)
@@ -182,7 +293,7 @@ int main(int argc, char **argv)
 			kt_cgroup_root = optarg;
 			break;
 		case 'v':
-			kt_verbose = 1;
+			env.verbosity = VERBOSE_NORMAL;
 			break;
 		case 'h':
 			usage(stdout);
@@ -193,9 +304,14 @@ int main(int argc, char **argv)
 		}
 	}
 
+	for (size_t i = 0; i < sizeof(prog_tests) / sizeof(prog_tests[0]); i++) {
+		listing = &prog_tests[i];
+		listing->run();
+	}
+	listing = NULL;
 	qsort(tests, nr_tests, sizeof(tests[0]), by_name);
 	for (int i = 0; i < nr_tests; i++) {
-		const struct kt_test *t = tests[i];
+		const struct kt_test *t = &tests[i];
 		struct timespec t0, t1;
 		long long dying;
 		enum kt_result r;
@@ -215,7 +331,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		r = t->run();
+		r = run_test(t);
 		kt_teardown();
 		if (r != KT_SKIP && dying_back_to(dying))
 			r = KT_FAIL;

@@ -22,7 +22,9 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "kt.h"
+#include <test_progs.h>
+
+#include "kt_log.h"
 #include "kt_cgroup.h"
 #include "kt_shmem.h"
 #include "memcg_shield_test.skel.h"
@@ -126,19 +128,25 @@ struct domain_run {
 };
 
 /* a and b hold HOLD_MB each, then c writes PRESS_MB into the 48M domain. */
-static enum kt_result domain_reclaim(struct shield *s, struct domain_run *r)
+static bool domain_reclaim(struct shield *s, struct domain_run *r)
 {
 	const struct memcg_shield_test__bss *bss = s->skel->bss;
 
-	KT_ASSERT(!write_ll(s->p, "memory.max", DOMAIN_MAX));
-	KT_ASSERT(!kt_shmem_fill(s->a, s->fd[0], HOLD_MB));
-	KT_ASSERT(!kt_shmem_fill(s->b, s->fd[1], HOLD_MB));
+	if (!ASSERT_OK(write_ll(s->p, "memory.max", DOMAIN_MAX), "write_ll"))
+		return false;
+	if (!ASSERT_OK(kt_shmem_fill(s->a, s->fd[0], HOLD_MB), "kt_shmem_fill"))
+		return false;
+	if (!ASSERT_OK(kt_shmem_fill(s->b, s->fd[1], HOLD_MB), "kt_shmem_fill"))
+		return false;
 	r->a0 = current_of(s->a);
 	r->b0 = current_of(s->b);
 	/* Both fit: nothing was reclaimed yet. */
-	KT_ASSERT_CMP(r->a0, >=, HOLD_MB * MB);
-	KT_ASSERT_CMP(r->b0, >=, HOLD_MB * MB);
-	KT_ASSERT(!kt_shmem_fill(s->c, s->fd[2], PRESS_MB));
+	if (!ASSERT_GE(r->a0, HOLD_MB * MB, "r->a0"))
+		return false;
+	if (!ASSERT_GE(r->b0, HOLD_MB * MB, "r->b0"))
+		return false;
+	if (!ASSERT_OK(kt_shmem_fill(s->c, s->fd[2], PRESS_MB), "kt_shmem_fill"))
+		return false;
 	r->a1 = current_of(s->a);
 	r->b1 = current_of(s->b);
 	r->a_low = events_of(s->a, "low");
@@ -151,55 +159,63 @@ static enum kt_result domain_reclaim(struct shield *s, struct domain_run *r)
 	       (unsigned long long)bss->calls,
 	       (unsigned long long)bss->domain_calls);
 	/* p reclaimed, asked the hook about a, never about p itself. */
-	KT_ASSERT_CMP(r->p_steal, >, 0);
-	KT_ASSERT_CMP(r->p_oom, ==, 0);
-	KT_ASSERT_CMP(bss->domain_calls, >, 0);
-	KT_ASSERT_CMP(bss->self_calls, ==, 0);
-	return KT_PASS;
+	if (!ASSERT_GT(r->p_steal, 0, "r->p_steal"))
+		return false;
+	if (!ASSERT_EQ(r->p_oom, 0, "r->p_oom"))
+		return false;
+	if (!ASSERT_GT(bss->domain_calls, 0, "bss->domain_calls"))
+		return false;
+	if (!ASSERT_EQ(bss->self_calls, 0, "bss->self_calls"))
+		return false;
+	return true;
 }
 
-static enum kt_result protects_in_domain(struct shield *s)
+static void protects_in_domain(struct shield *s)
 {
 	struct domain_run r;
 
-	KT_ASSERT(!shield_setup(s, 1, false));
-	KT_ASSERT(domain_reclaim(s, &r) == KT_PASS);
+	if (!ASSERT_OK(shield_setup(s, 1, false), "shield_setup"))
+		return;
+	if (!ASSERT_TRUE(domain_reclaim(s, &r), "domain_reclaim"))
+		return;
 	/* a lost at most what the charge caches held for it, b gave. */
-	KT_ASSERT_CMP(r.a1, >=, r.a0 - stock_bytes());
-	KT_ASSERT_CMP(r.b0 - r.b1, >=, RECLAIMED);
+	if (!ASSERT_GE(r.a1, r.a0 - stock_bytes(), "r.a1"))
+		return;
+	if (!ASSERT_GE(r.b0 - r.b1, RECLAIMED, "r.b0 - r.b1"))
+		return;
 	/* b and c always had something: the second, low pass never came. */
-	KT_ASSERT_CMP(r.a_low, ==, 0);
-	return KT_PASS;
+	if (!ASSERT_EQ(r.a_low, 0, "r.a_low"))
+		return;
 }
 
-KT_TEST(shield_protects_in_domain, "a memcg the hook shields keeps its pages while reclaim for its parent's limit takes its siblings'")
+static void shield_protects_in_domain(void)
 {
 	struct shield s = {};
-	enum kt_result r = protects_in_domain(&s);
-
+	protects_in_domain(&s);
 	shield_cleanup(&s);
-	return r;
 }
 
-static enum kt_result off_is_stock(struct shield *s)
+static void off_is_stock(struct shield *s)
 {
 	struct domain_run r;
 
-	KT_ASSERT(!shield_setup(s, 0, false));
-	KT_ASSERT(domain_reclaim(s, &r) == KT_PASS);
-	KT_ASSERT_CMP(r.a0 - r.a1, >=, RECLAIMED);
-	KT_ASSERT_CMP(r.b0 - r.b1, >=, RECLAIMED);
-	KT_ASSERT_CMP(r.a_low, ==, 0);
-	return KT_PASS;
+	if (!ASSERT_OK(shield_setup(s, 0, false), "shield_setup"))
+		return;
+	if (!ASSERT_TRUE(domain_reclaim(s, &r), "domain_reclaim"))
+		return;
+	if (!ASSERT_GE(r.a0 - r.a1, RECLAIMED, "r.a0 - r.a1"))
+		return;
+	if (!ASSERT_GE(r.b0 - r.b1, RECLAIMED, "r.b0 - r.b1"))
+		return;
+	if (!ASSERT_EQ(r.a_low, 0, "r.a_low"))
+		return;
 }
 
-KT_TEST(shield_off_is_stock, "a hook answering 0 leaves the memcg to stock reclaim: it loses pages like its siblings")
+static void shield_off_is_stock(void)
 {
 	struct shield s = {};
-	enum kt_result r = off_is_stock(&s);
-
+	off_is_stock(&s);
 	shield_cleanup(&s);
-	return r;
 }
 
 /*
@@ -209,51 +225,63 @@ KT_TEST(shield_off_is_stock, "a hook answering 0 leaves the memcg to stock recla
  * without a "low" event.  Then a reclaim for p's limit shows the program
  * attached and answering.
  */
-static enum kt_result not_against_own_limit(struct shield *s)
+static void not_against_own_limit(struct shield *s)
 {
 	const struct memcg_shield_test__bss *bss;
 	long long a0, a1, a2, p0;
 
-	KT_ASSERT(!shield_setup(s, 1, true));
+	if (!ASSERT_OK(shield_setup(s, 1, true), "shield_setup"))
+		return;
 	bss = s->skel->bss;
-	KT_ASSERT(!kt_shmem_fill(s->a, s->fd[0], HOLD_MB));
-	KT_ASSERT(!kt_shmem_fill(s->b, s->fd[1], 8));
+	if (!ASSERT_OK(kt_shmem_fill(s->a, s->fd[0], HOLD_MB), "kt_shmem_fill"))
+		return;
+	if (!ASSERT_OK(kt_shmem_fill(s->b, s->fd[1], 8), "kt_shmem_fill"))
+		return;
 	a0 = current_of(s->a);
-	KT_ASSERT_CMP(a0, >=, HOLD_MB * MB);
+	if (!ASSERT_GE(a0, HOLD_MB * MB, "a0"))
+		return;
 
-	KT_ASSERT(!write_ll(s->a, "memory.high", a0 - 4 * MB));
+	if (!ASSERT_OK(write_ll(s->a, "memory.high", a0 - 4 * MB), "write_ll"))
+		return;
 	a1 = current_of(s->a);
-	KT_ASSERT(!write_ll(s->a, "memory.max", a0 - 8 * MB));
+	if (!ASSERT_OK(write_ll(s->a, "memory.max", a0 - 8 * MB), "write_ll"))
+		return;
 	a2 = current_of(s->a);
 	kt_log("a %lld -> %lld (memory.high) -> %lld (memory.max); hook calls "
 	       "%llu, with memcg == target %llu; a low events %lld\n", a0, a1,
 	       a2, (unsigned long long)bss->calls,
 	       (unsigned long long)bss->self_calls, events_of(s->a, "low"));
-	KT_ASSERT_CMP(a1, <=, a0 - 4 * MB);
-	KT_ASSERT_CMP(a2, <=, a0 - 8 * MB);
-	KT_ASSERT_CMP(bss->self_calls, ==, 0);
-	KT_ASSERT_CMP(events_of(s->a, "low"), ==, 0);
-	KT_ASSERT_CMP(events_of(s->a, "oom"), ==, 0);
+	if (!ASSERT_LE(a1, a0 - 4 * MB, "a1"))
+		return;
+	if (!ASSERT_LE(a2, a0 - 8 * MB, "a2"))
+		return;
+	if (!ASSERT_EQ(bss->self_calls, 0, "bss->self_calls"))
+		return;
+	if (!ASSERT_EQ(events_of(s->a, "low"), 0, "events_of"))
+		return;
+	if (!ASSERT_EQ(events_of(s->a, "oom"), 0, "events_of"))
+		return;
 
 	/* The control: reclaim for p asks about a, and takes from b. */
 	p0 = current_of(s->p);
-	KT_ASSERT(!write_ll(s->p, "memory.max", p0 - 4 * MB));
+	if (!ASSERT_OK(write_ll(s->p, "memory.max", p0 - 4 * MB), "write_ll"))
+		return;
 	kt_log("p %lld -> %lld; hook calls %llu, for a in p's reclaim %llu\n",
 	       p0, current_of(s->p), (unsigned long long)bss->calls,
 	       (unsigned long long)bss->domain_calls);
-	KT_ASSERT_CMP(bss->domain_calls, >, 0);
-	KT_ASSERT_CMP(bss->self_calls, ==, 0);
-	KT_ASSERT_CMP(events_of(s->a, "low"), ==, 0);
-	return KT_PASS;
+	if (!ASSERT_GT(bss->domain_calls, 0, "bss->domain_calls"))
+		return;
+	if (!ASSERT_EQ(bss->self_calls, 0, "bss->self_calls"))
+		return;
+	if (!ASSERT_EQ(events_of(s->a, "low"), 0, "events_of"))
+		return;
 }
 
-KT_TEST(shield_not_against_own_limit, "reclaim for a memcg's own memory.high and memory.max never asks the hook about it")
+static void shield_not_against_own_limit(void)
 {
 	struct shield s = {};
-	enum kt_result r = not_against_own_limit(&s);
-
+	not_against_own_limit(&s);
 	shield_cleanup(&s);
-	return r;
 }
 
 /*
@@ -261,36 +289,58 @@ KT_TEST(shield_not_against_own_limit, "reclaim for a memcg's own memory.high and
  * first pass finds only a, shielded, and nothing else; the second pass
  * takes from a, counting "low", and the limit is met without an OOM.
  */
-static enum kt_result yields_when_nothing_else(struct shield *s)
+static void yields_when_nothing_else(struct shield *s)
 {
 	const struct memcg_shield_test__bss *bss;
 	long long a0, a1;
 
-	KT_ASSERT(!shield_setup(s, 1, false));
+	if (!ASSERT_OK(shield_setup(s, 1, false), "shield_setup"))
+		return;
 	bss = s->skel->bss;
-	KT_ASSERT(!kt_shmem_fill(s->a, s->fd[0], 24));
+	if (!ASSERT_OK(kt_shmem_fill(s->a, s->fd[0], 24), "kt_shmem_fill"))
+		return;
 	a0 = current_of(s->a);
-	KT_ASSERT_CMP(a0, >=, 24 * MB);
+	if (!ASSERT_GE(a0, 24 * MB, "a0"))
+		return;
 
-	KT_ASSERT(!write_ll(s->p, "memory.max", 16 * MB));
+	if (!ASSERT_OK(write_ll(s->p, "memory.max", 16 * MB), "write_ll"))
+		return;
 	a1 = current_of(s->a);
 	kt_log("a %lld -> %lld, p %lld; a low events %lld, p oom events %lld; "
 	       "hook calls for a in p's reclaim %llu\n", a0, a1,
 	       current_of(s->p), events_of(s->a, "low"),
 	       events_of(s->p, "oom"), (unsigned long long)bss->domain_calls);
-	KT_ASSERT_CMP(current_of(s->p), <=, 16 * MB);
-	KT_ASSERT_CMP(a1, <=, 16 * MB);
-	KT_ASSERT_CMP(bss->domain_calls, >, 0);
-	KT_ASSERT_CMP(events_of(s->a, "low"), >, 0);
-	KT_ASSERT_CMP(events_of(s->p, "oom"), ==, 0);
-	return KT_PASS;
+	if (!ASSERT_LE(current_of(s->p), 16 * MB, "current_of"))
+		return;
+	if (!ASSERT_LE(a1, 16 * MB, "a1"))
+		return;
+	if (!ASSERT_GT(bss->domain_calls, 0, "bss->domain_calls"))
+		return;
+	if (!ASSERT_GT(events_of(s->a, "low"), 0, "events_of"))
+		return;
+	if (!ASSERT_EQ(events_of(s->p, "oom"), 0, "events_of"))
+		return;
 }
 
-KT_TEST(shield_yields_when_nothing_else, "a shielded memcg is reclaimed after all, with \"low\" events, when its domain has nothing else")
+static void shield_yields_when_nothing_else(void)
 {
 	struct shield s = {};
-	enum kt_result r = yields_when_nothing_else(&s);
-
+	yields_when_nothing_else(&s);
 	shield_cleanup(&s);
-	return r;
+}
+
+void test_memcg_ops_shield(void)
+{
+	if (test__start_subtest_with_desc("shield_protects_in_domain",
+					  "a memcg the hook shields keeps its pages while reclaim for its parent's limit takes its siblings'"))
+		shield_protects_in_domain();
+	if (test__start_subtest_with_desc("shield_off_is_stock",
+					  "a hook answering 0 leaves the memcg to stock reclaim: it loses pages like its siblings"))
+		shield_off_is_stock();
+	if (test__start_subtest_with_desc("shield_not_against_own_limit",
+					  "reclaim for a memcg's own memory.high and memory.max never asks the hook about it"))
+		shield_not_against_own_limit();
+	if (test__start_subtest_with_desc("shield_yields_when_nothing_else",
+					  "a shielded memcg is reclaimed after all, with \"low\" events, when its domain has nothing else"))
+		shield_yields_when_nothing_else();
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The delay memcg_bpf_ops asks for: each sleep recorded by fentry on
- * schedule_timeout_killable() (memcg_delay_test.bpf.c) must have the
+ * schedule_timeout_killable() (progs/memcg_delay_test.c) must have the
  * timeout the documented formula gives for the values the hook saw, must
  * happen on the way back to user space and never inside a charge, and must
  * respect the effective memory.min and memory.low.  The policy's reclaim
@@ -20,7 +20,9 @@
 
 #include <linux/types.h>
 
-#include "kt.h"
+#include <test_progs.h>
+
+#include "kt_log.h"
 #include "kt_cgroup.h"
 #include "kt_ops.h"
 #include "memcg_delay_test.h"
@@ -167,19 +169,23 @@ static void log_sleeps(const struct memcg_delay_test *skel)
 }
 
 /* Every recorded sleep: on return to user space, of the formula's length. */
-static enum kt_result check_sleeps(const struct memcg_delay_test *skel)
+static bool check_sleeps(const struct memcg_delay_test *skel)
 {
 	const struct memcg_delay_test__bss *bss = skel->bss;
 
-	KT_ASSERT_CMP(bss->nr_sleeps, <=, KT_MAX_SLEEPS);
+	if (!ASSERT_LE(bss->nr_sleeps, KT_MAX_SLEEPS, "bss->nr_sleeps"))
+		return false;
 	for (__u64 i = 0; i < bss->nr_sleeps; i++) {
 		const struct kt_sleep *s = &bss->sleeps[i];
 
-		KT_ASSERT_CMP(s->in_charge, ==, 0);
-		KT_ASSERT_CMP(s->in_return, ==, 1);
-		KT_ASSERT_CMP(s->timeout, ==, expected_delay(s));
+		if (!ASSERT_EQ(s->in_charge, 0, "s->in_charge"))
+			return false;
+		if (!ASSERT_EQ(s->in_return, 1, "s->in_return"))
+			return false;
+		if (!ASSERT_EQ(s->timeout, expected_delay(s), "s->timeout"))
+			return false;
 	}
-	return KT_PASS;
+	return true;
 }
 
 struct delay_case {
@@ -200,9 +206,9 @@ struct delay_result {
 };
 
 /* Allocate 5M in a new cgroup as C says; check every sleep it caused. */
-static enum kt_result run_case(const struct delay_case *c, struct delay_result *res)
+static bool run_case(const struct delay_case *c, struct delay_result *res)
 {
-	enum kt_result ret = KT_FAIL;
+	bool ret = false;
 	struct delay_run r;
 
 	if (delay_run_start(&r, c->name, c->n, c->min_usage))
@@ -235,7 +241,7 @@ out:
 	return ret;
 }
 
-KT_TEST(delay_matches_formula, "each sleep's timeout equals the documented formula")
+static void delay_matches_formula(void)
 {
 	/* About 6 % over the lowered level: a quarter second a batch. */
 	static const struct delay_case mid = { .name = "mid", .n = 64, .min_usage = 1024 };
@@ -245,23 +251,33 @@ KT_TEST(delay_matches_formula, "each sleep's timeout equals the documented formu
 	static const struct delay_case clamp = { .name = "clamp", .n = UINT_MAX, .min_usage = 1200 };
 	struct delay_result r;
 
-	KT_ASSERT(run_case(&mid, &r) == KT_PASS);
-	KT_ASSERT_CMP(r.sleeps, >, 0);
-	KT_ASSERT_CMP(r.first_timeout, >, KT_KERNEL_HZ / 100);
-	KT_ASSERT_CMP(r.first_timeout, <, MEMCG_MAX_HIGH_DELAY_JIFFIES);
+	if (!ASSERT_TRUE(run_case(&mid, &r), "run_case"))
+		return;
+	if (!ASSERT_GT(r.sleeps, 0, "r.sleeps"))
+		return;
+	if (!ASSERT_GT(r.first_timeout, KT_KERNEL_HZ / 100, "r.first_timeout"))
+		return;
+	if (!ASSERT_LT(r.first_timeout, MEMCG_MAX_HIGH_DELAY_JIFFIES, "r.first_timeout"))
+		return;
 
-	KT_ASSERT(run_case(&tiny, &r) == KT_PASS);
-	KT_ASSERT_CMP(r.sleeps, ==, 0);
-	KT_ASSERT_CMP(r.high_events, ==, 0);
-	KT_ASSERT_CMP(r.bpf_high_events, >, 0);
+	if (!ASSERT_TRUE(run_case(&tiny, &r), "run_case"))
+		return;
+	if (!ASSERT_EQ(r.sleeps, 0, "r.sleeps"))
+		return;
+	if (!ASSERT_EQ(r.high_events, 0, "r.high_events"))
+		return;
+	if (!ASSERT_GT(r.bpf_high_events, 0, "r.bpf_high_events"))
+		return;
 
-	KT_ASSERT(run_case(&clamp, &r) == KT_PASS);
-	KT_ASSERT_CMP(r.sleeps, >, 0);
-	KT_ASSERT_CMP(r.first_timeout, ==, MEMCG_MAX_HIGH_DELAY_JIFFIES);
-	return KT_PASS;
+	if (!ASSERT_TRUE(run_case(&clamp, &r), "run_case"))
+		return;
+	if (!ASSERT_GT(r.sleeps, 0, "r.sleeps"))
+		return;
+	if (!ASSERT_EQ(r.first_timeout, MEMCG_MAX_HIGH_DELAY_JIFFIES, "r.first_timeout"))
+		return;
 }
 
-KT_TEST(delay_honours_protection, "the lowered level stops at the effective memory.min and memory.low")
+static void delay_honours_protection(void)
 {
 	/* Protected beyond the usage, parent too: nothing to do, whatever N is. */
 	static const struct delay_case min = { "min", UINT_MAX, 256, "memory.min", "64M", 1 };
@@ -280,22 +296,36 @@ KT_TEST(delay_honours_protection, "the lowered level stops at the effective memo
 	static const struct delay_case own = { "own", UINT_MAX, 256, "memory.low", "64M", 0 };
 	struct delay_result r;
 
-	KT_ASSERT(run_case(&min, &r) == KT_PASS);
-	KT_ASSERT_CMP(r.sleeps, ==, 0);
-	KT_ASSERT_CMP(r.bpf_high_events, ==, 0);
-	KT_ASSERT(run_case(&low, &r) == KT_PASS);
-	KT_ASSERT_CMP(r.sleeps, ==, 0);
-	KT_ASSERT_CMP(r.bpf_high_events, ==, 0);
-	KT_ASSERT(run_case(&part, &r) == KT_PASS);
-	KT_ASSERT_CMP(r.min_usage_after_pass, >, 0);
-	KT_ASSERT_CMP(r.min_usage_after_pass, >=,
-		      (4 << 20) / 4096 - KT_FLOOR_SLACK(sysconf(_SC_NPROCESSORS_ONLN)));
-	KT_ASSERT_CMP(r.bpf_high_events, >, 0);
-	KT_ASSERT(run_case(&own, &r) == KT_PASS);
-	KT_ASSERT_CMP(r.sleeps, >, 0);
-	KT_ASSERT_CMP(r.first_timeout, ==, MEMCG_MAX_HIGH_DELAY_JIFFIES);
-	KT_ASSERT_CMP(r.bpf_high_events, >, 0);
-	return KT_PASS;
+	if (!ASSERT_TRUE(run_case(&min, &r), "run_case"))
+		return;
+	if (!ASSERT_EQ(r.sleeps, 0, "r.sleeps"))
+		return;
+	if (!ASSERT_EQ(r.bpf_high_events, 0, "r.bpf_high_events"))
+		return;
+	if (!ASSERT_TRUE(run_case(&low, &r), "run_case"))
+		return;
+	if (!ASSERT_EQ(r.sleeps, 0, "r.sleeps"))
+		return;
+	if (!ASSERT_EQ(r.bpf_high_events, 0, "r.bpf_high_events"))
+		return;
+	if (!ASSERT_TRUE(run_case(&part, &r), "run_case"))
+		return;
+	if (!ASSERT_GT(r.min_usage_after_pass, 0, "r.min_usage_after_pass"))
+		return;
+	if (!ASSERT_GE((long long)r.min_usage_after_pass,
+		       (4 << 20) / 4096 - KT_FLOOR_SLACK(sysconf(_SC_NPROCESSORS_ONLN)),
+		       "r.min_usage_after_pass"))
+		return;
+	if (!ASSERT_GT(r.bpf_high_events, 0, "r.bpf_high_events"))
+		return;
+	if (!ASSERT_TRUE(run_case(&own, &r), "run_case"))
+		return;
+	if (!ASSERT_GT(r.sleeps, 0, "r.sleeps"))
+		return;
+	if (!ASSERT_EQ(r.first_timeout, MEMCG_MAX_HIGH_DELAY_JIFFIES, "r.first_timeout"))
+		return;
+	if (!ASSERT_GT(r.bpf_high_events, 0, "r.bpf_high_events"))
+		return;
 }
 
 #define WRITE_MB 8
@@ -324,29 +354,37 @@ static int child_write(void *arg)
 	return 0;
 }
 
-KT_TEST(delay_only_on_return, "a charge-heavy syscall sleeps on return to user space, not inside")
+static void delay_only_on_return(void)
 {
 	const struct memcg_delay_test__bss *bss;
 	struct delay_run r;
 	char *buf = malloc(WRITE_MB << 20);
 
-	KT_ASSERT(buf);
+	if (!ASSERT_OK_PTR(buf, "buf"))
+		return;
 	memset(buf, 'x', WRITE_MB << 20);
 	/* Armed from 1M on: the write's refills after that reach the sync path. */
-	KT_ASSERT(!delay_run_start(&r, "w", UINT_MAX, 256));
-	KT_ASSERT(!kt_cg_run(r.cg, child_write, buf));
+	if (!ASSERT_OK(delay_run_start(&r, "w", UINT_MAX, 256), "delay_run_start"))
+		return;
+	if (!ASSERT_OK(kt_cg_run(r.cg, child_write, buf), "kt_cg_run"))
+		return;
 	free(buf);
 	bss = r.skel->bss;
 	log_sleeps(r.skel);
-	KT_ASSERT_CMP(bss->armed_calls, >, 2);
-	KT_ASSERT_CMP(bss->nr_sleeps, >, 0);
-	KT_ASSERT(check_sleeps(r.skel) == KT_PASS);
-	KT_ASSERT_CMP(bss->sleeps[0].timeout, ==, MEMCG_MAX_HIGH_DELAY_JIFFIES);
+	if (!ASSERT_GT(bss->armed_calls, 2, "bss->armed_calls"))
+		return;
+	if (!ASSERT_GT(bss->nr_sleeps, 0, "bss->nr_sleeps"))
+		return;
+	if (!ASSERT_TRUE(check_sleeps(r.skel), "check_sleeps"))
+		return;
+	if (!ASSERT_EQ(bss->sleeps[0].timeout, MEMCG_MAX_HIGH_DELAY_JIFFIES,
+		       "bss->sleeps[0].timeout"))
+		return;
 	/* The pages the synchronous passes left reach the return path. */
-	KT_ASSERT_CMP(bss->sleeps[bss->nr_sleeps - 1].nr_charged, >,
-		      MEMCG_CHARGE_BATCH);
+	if (!ASSERT_GT(bss->sleeps[bss->nr_sleeps - 1].nr_charged, MEMCG_CHARGE_BATCH,
+		       "last sleep nr_charged"))
+		return;
 	delay_run_destroy(&r);
-	return KT_PASS;
 }
 
 /*
@@ -358,19 +396,23 @@ KT_TEST(delay_only_on_return, "a charge-heavy syscall sleeps on return to user s
  * re-armed the counter with the policy's pages made each ask bigger than
  * the last, quadratic over-reclaim.
  */
-KT_TEST(delay_sync_pass_bounded, "a large write over a real memory.high and a policy level: sync passes ask two batches at most")
+static void delay_sync_pass_bounded(void)
 {
 	const struct memcg_delay_test__bss *bss;
 	__u64 refills = (WRITE_MB << 20) / 4096 / MEMCG_CHARGE_BATCH;
 	struct delay_run r;
 	char *buf = malloc(WRITE_MB << 20);
 
-	KT_ASSERT(buf);
+	if (!ASSERT_OK_PTR(buf, "buf"))
+		return;
 	memset(buf, 'x', WRITE_MB << 20);
 	/* 1M of policy pages over a level armed from 2M; a real high of 4M. */
-	KT_ASSERT(!delay_run_start(&r, "s", 256, 512));
-	KT_ASSERT(!kt_cg_write(r.cg, "memory.high", "4M"));
-	KT_ASSERT(!kt_cg_run(r.cg, child_write, buf));
+	if (!ASSERT_OK(delay_run_start(&r, "s", 256, 512), "delay_run_start"))
+		return;
+	if (!ASSERT_OK(kt_cg_write(r.cg, "memory.high", "4M"), "kt_cg_write"))
+		return;
+	if (!ASSERT_OK(kt_cg_run(r.cg, child_write, buf), "kt_cg_run"))
+		return;
 	free(buf);
 	bss = r.skel->bss;
 	kt_log("hook calls %llu (stock refills of the write %llu); in charges: "
@@ -386,18 +428,24 @@ KT_TEST(delay_sync_pass_bounded, "a large write over a real memory.high and a po
 	       (unsigned long long)bss->in_return_reclaim.max_asked,
 	       (unsigned long long)bss->in_return_reclaim.reclaimed);
 	/* The real limit was exceeded inside the write: sync passes ran. */
-	KT_ASSERT_CMP(bss->in_charge_reclaim.calls, >, 0);
-	KT_ASSERT_CMP(bss->in_charge_reclaim.max_asked, <=, 2 * MEMCG_CHARGE_BATCH);
+	if (!ASSERT_GT(bss->in_charge_reclaim.calls, 0, "bss->in_charge_reclaim.calls"))
+		return;
+	if (!ASSERT_LE(bss->in_charge_reclaim.max_asked, 2 * MEMCG_CHARGE_BATCH, "max_asked"))
+		return;
 	/* What the write charged, and the policy's overage, bound the total. */
-	KT_ASSERT_CMP(bss->in_charge_reclaim.reclaimed, <=, refills * MEMCG_CHARGE_BATCH);
+	if (!ASSERT_LE(bss->in_charge_reclaim.reclaimed, refills * MEMCG_CHARGE_BATCH, "reclaimed"))
+		return;
 	/* One ask per refill, a quarter more for slab and the return pass. */
-	KT_ASSERT_CMP(bss->hook_calls, <=, refills * 5 / 4 + 4);
+	if (!ASSERT_LE(bss->hook_calls, refills * 5 / 4 + 4, "bss->hook_calls"))
+		return;
 	/* The policy's pass ran on the way back, in batches. */
-	KT_ASSERT_CMP(bss->in_return_reclaim.calls, >, 0);
-	KT_ASSERT_CMP(bss->in_return_reclaim.max_asked, <=, MEMCG_BPF_RECLAIM_BATCH);
-	KT_ASSERT_CMP(kt_cg_read_key(r.cg, "memory.events", "bpf_high"), >, 0);
+	if (!ASSERT_GT(bss->in_return_reclaim.calls, 0, "bss->in_return_reclaim.calls"))
+		return;
+	if (!ASSERT_LE(bss->in_return_reclaim.max_asked, MEMCG_BPF_RECLAIM_BATCH, "max_asked"))
+		return;
+	if (!ASSERT_GT(kt_cg_read_key(r.cg, "memory.events", "bpf_high"), 0, "kt_cg_read_key"))
+		return;
 	delay_run_destroy(&r);
-	return KT_PASS;
 }
 
 #define KILL_MB		64
@@ -411,7 +459,7 @@ KT_TEST(delay_sync_pass_bounded, "a large write over a real memory.high and a po
  * that one pass has about that much to reclaim; the parent kills the
  * child as soon as the pass's first reclaim call has begun.
  */
-KT_TEST(delay_pass_killable, "SIGKILL stops the policy's reclaim within one batch")
+static void delay_pass_killable(void)
 {
 	const struct memcg_delay_test__bss *bss;
 	__u64 armed_pages = (KILL_ARMED_MB << 20) / 4096;
@@ -420,10 +468,12 @@ KT_TEST(delay_pass_killable, "SIGKILL stops the policy's reclaim within one batc
 	int status, polls;
 	pid_t pid;
 
-	KT_ASSERT(!delay_run_start(&r, "k", UINT_MAX, armed_pages));
+	if (!ASSERT_OK(delay_run_start(&r, "k", UINT_MAX, armed_pages), "delay_run_start"))
+		return;
 	bss = r.skel->bss;
 	pid = fork();
-	KT_ASSERT(pid >= 0);
+	if (!ASSERT_GE(pid, 0, "pid"))
+		return;
 	if (pid == 0) {
 		char me[32];
 
@@ -437,7 +487,8 @@ KT_TEST(delay_pass_killable, "SIGKILL stops the policy's reclaim within one batc
 		nanosleep(&nap, NULL);
 	r.skel->bss->killed = 1;
 	kill(pid, SIGKILL);
-	KT_ASSERT_CMP(waitpid(pid, &status, 0), ==, pid);
+	if (!ASSERT_EQ(waitpid(pid, &status, 0), pid, "waitpid"))
+		return;
 	kt_log("polls %d; on return: %llu reclaims asked %llu, at most %llu, "
 	       "got %llu; after the kill %llu\n", polls,
 	       (unsigned long long)bss->in_return_reclaim.calls,
@@ -445,12 +496,36 @@ KT_TEST(delay_pass_killable, "SIGKILL stops the policy's reclaim within one batc
 	       (unsigned long long)bss->in_return_reclaim.max_asked,
 	       (unsigned long long)bss->in_return_reclaim.reclaimed,
 	       (unsigned long long)bss->reclaimed_after_kill);
-	KT_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	KT_ASSERT_CMP(bss->in_return_reclaim.calls, >, 0);
-	KT_ASSERT_CMP(bss->in_return_reclaim.max_asked, <=, MEMCG_BPF_RECLAIM_BATCH);
-	KT_ASSERT_CMP(bss->reclaimed_after_kill, <=, MEMCG_BPF_RECLAIM_BATCH + KT_RECLAIM_SLACK);
+	if (!ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "WIFSIGNALED"))
+		return;
+	if (!ASSERT_GT(bss->in_return_reclaim.calls, 0, "bss->in_return_reclaim.calls"))
+		return;
+	if (!ASSERT_LE(bss->in_return_reclaim.max_asked, MEMCG_BPF_RECLAIM_BATCH, "max_asked"))
+		return;
+	if (!ASSERT_LE(bss->reclaimed_after_kill, MEMCG_BPF_RECLAIM_BATCH + KT_RECLAIM_SLACK,
+		       "bss->reclaimed_after_kill"))
+		return;
 	/* The kill cut the pass short: most of the armed usage stayed. */
-	KT_ASSERT_CMP(bss->in_return_reclaim.reclaimed, <, armed_pages / 2);
+	if (!ASSERT_LT(bss->in_return_reclaim.reclaimed, armed_pages / 2, "reclaimed"))
+		return;
 	delay_run_destroy(&r);
-	return KT_PASS;
+}
+
+void test_memcg_ops_delay(void)
+{
+	if (test__start_subtest_with_desc("delay_matches_formula",
+					  "each sleep's timeout equals the documented formula"))
+		delay_matches_formula();
+	if (test__start_subtest_with_desc("delay_honours_protection",
+					  "the lowered level stops at the effective memory.min and memory.low"))
+		delay_honours_protection();
+	if (test__start_subtest_with_desc("delay_only_on_return",
+					  "a charge-heavy syscall sleeps on return to user space, not inside"))
+		delay_only_on_return();
+	if (test__start_subtest_with_desc("delay_sync_pass_bounded",
+					  "a large write over a real memory.high and a policy level: sync passes ask two batches at most"))
+		delay_sync_pass_bounded();
+	if (test__start_subtest_with_desc("delay_pass_killable",
+					  "SIGKILL stops the policy's reclaim within one batch"))
+		delay_pass_killable();
 }

@@ -13,7 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kt.h"
+#include <test_progs.h>
+
+#include "kt_log.h"
 #include "kt_cgroup.h"
 #include "kt_ops.h"
 
@@ -69,23 +71,28 @@ static int stop(pid_t pid)
 	return WIFSIGNALED(status) ? 0 : -1;
 }
 
-KT_TEST(churn_attach_vs_mkdir_rmdir, "attach/update/detach against mkdir/rmdir and charges: a clean console")
+static void churn_attach_vs_mkdir_rmdir(void)
 {
 	struct memcg_ops_test *a, *b;
 	char top[PATH_MAX], work[PATH_MAX];
 	pid_t dirs, mem;
 	int ok = 0;
 
-	KT_ASSERT(!kt_cg_create("churn", top));
-	KT_ASSERT(!kt_cg_create("churn/work", work));
-	KT_ASSERT(!kt_cg_write(top, "cgroup.subtree_control", "+memory"));
+	if (!ASSERT_OK(kt_cg_create("churn", top), "kt_cg_create"))
+		return;
+	if (!ASSERT_OK(kt_cg_create("churn/work", work), "kt_cg_create"))
+		return;
+	if (!ASSERT_OK(kt_cg_write(top, "cgroup.subtree_control", "+memory"), "kt_cg_write"))
+		return;
 	a = kt_ops_load_penalty(0);
 	b = kt_ops_load(0, 0);
-	KT_ASSERT(a && b);
+	if (!ASSERT_TRUE(a && b, "a && b"))
+		return;
 
 	dirs = start(churn_cgroups, top);
 	mem = start(churn_memory, work);
-	KT_ASSERT(dirs > 0 && mem > 0);
+	if (!ASSERT_TRUE(dirs > 0 && mem > 0, "dirs > 0 && mem > 0"))
+		return;
 
 	for (int i = 0; i < CHURN_ROUNDS; i++) {
 		struct bpf_link *outer, *inner;
@@ -103,10 +110,19 @@ KT_TEST(churn_attach_vs_mkdir_rmdir, "attach/update/detach against mkdir/rmdir a
 	}
 	kt_log("%d of %d rounds attached\n", ok, CHURN_ROUNDS);
 
-	KT_ASSERT(!stop(dirs));
-	KT_ASSERT(!stop(mem));
-	KT_ASSERT_CMP(ok, ==, CHURN_ROUNDS);
+	if (!ASSERT_OK(stop(dirs), "stop"))
+		return;
+	if (!ASSERT_OK(stop(mem), "stop"))
+		return;
+	if (!ASSERT_EQ(ok, CHURN_ROUNDS, "ok"))
+		return;
 	memcg_ops_test__destroy(a);
 	memcg_ops_test__destroy(b);
-	return KT_PASS;
+}
+
+void test_memcg_ops_churn(void)
+{
+	if (test__start_subtest_with_desc("churn_attach_vs_mkdir_rmdir",
+					  "attach/update/detach against mkdir/rmdir and charges: a clean console"))
+		churn_attach_vs_mkdir_rmdir();
 }

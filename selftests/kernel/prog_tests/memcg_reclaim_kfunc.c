@@ -24,7 +24,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "kt.h"
+#include <test_progs.h>
+
+#include "kt_log.h"
 #include "kt_caps.h"
 #include "kt_cgroup.h"
 #include "kt_shmem.h"
@@ -139,114 +141,131 @@ static int write_ll(const char *cg, const char *file, long long value)
  * 40M held, 64M asked twice: each call takes at most 16M, yet the two
  * together take more than one may: the cap ended the first, not the supply.
  */
-static enum kt_result bounded(struct reclaim_run *r)
+static void bounded(struct reclaim_run *r)
 {
 	long long c0, c1, c2, got1, got2;
 
-	KT_ASSERT(!reclaim_setup(r, "r", 40, NULL));
+	if (!ASSERT_OK(reclaim_setup(r, "r", 40, NULL), "reclaim_setup"))
+		return;
 	c0 = current_of(r->cg);
-	KT_ASSERT_CMP(c0, >=, 40 * MB);
+	if (!ASSERT_GE(c0, 40 * MB, "c0"))
+		return;
 	got1 = reclaim_cg(r, 64 * MB, 0);
 	c1 = current_of(r->cg);
 	got2 = reclaim_cg(r, 64 * MB, 0);
 	c2 = current_of(r->cg);
 	kt_log("memory.current %lld -> %lld -> %lld; returned %lld, %lld\n",
 	       c0, c1, c2, got1, got2);
-	KT_ASSERT_CMP(got1, >, 0);
-	KT_ASSERT_CMP(got1, <=, CALL_MAX + OVERSHOOT);
-	KT_ASSERT_CMP(llabs(c0 - c1 - got1), <=, OVERSHOOT);
-	KT_ASSERT_CMP(got2, >, 0);
-	KT_ASSERT_CMP(got2, <=, CALL_MAX + OVERSHOOT);
-	KT_ASSERT_CMP(llabs(c1 - c2 - got2), <=, OVERSHOOT);
-	KT_ASSERT_CMP(got1 + got2, >, CALL_MAX + OVERSHOOT);
-	return KT_PASS;
+	if (!ASSERT_GT(got1, 0, "got1"))
+		return;
+	if (!ASSERT_LE(got1, CALL_MAX + OVERSHOOT, "got1"))
+		return;
+	if (!ASSERT_LE(llabs(c0 - c1 - got1), OVERSHOOT, "llabs"))
+		return;
+	if (!ASSERT_GT(got2, 0, "got2"))
+		return;
+	if (!ASSERT_LE(got2, CALL_MAX + OVERSHOOT, "got2"))
+		return;
+	if (!ASSERT_LE(llabs(c1 - c2 - got2), OVERSHOOT, "llabs"))
+		return;
+	if (!ASSERT_GT(got1 + got2, CALL_MAX + OVERSHOOT, "got1 + got2"))
+		return;
 }
 
-KT_TEST(reclaim_kfunc_bounded, "bpf_memcg_reclaim() from BPF_PROG_RUN takes at most 16M a call, as much as memory.current falls")
+static void reclaim_kfunc_bounded(void)
 {
 	struct reclaim_run r = {};
-	enum kt_result res = bounded(&r);
-
+	bounded(&r);
 	reclaim_cleanup(&r);
-	return res;
 }
 
 /*
  * Ask 16M with FILE (memory.low or memory.min) 4M below the usage: the call
  * stops at it, having taken most of those 4M.
  */
-static enum kt_result stops_at(struct reclaim_run *r, const char *file)
+static bool stops_at(struct reclaim_run *r, const char *file)
 {
 	long long c0, c1, floor, got;
 
 	c0 = current_of(r->cg);
 	floor = (c0 - 4 * MB) & ~(sysconf(_SC_PAGESIZE) - 1);
-	KT_ASSERT(!write_ll(r->cg, file, floor));
+	if (!ASSERT_OK(write_ll(r->cg, file, floor), "write_ll"))
+		return false;
 	got = reclaim_cg(r, CALL_MAX, 0);
 	c1 = current_of(r->cg);
 	kt_log("%s %lld: memory.current %lld -> %lld, returned %lld\n", file,
 	       floor, c0, c1, got);
-	KT_ASSERT_CMP(got, >=, 2 * MB);
-	KT_ASSERT_CMP(got, <=, 4 * MB + OVERSHOOT);
-	KT_ASSERT_CMP(c1, >=, floor - OVERSHOOT);
-	KT_ASSERT(!write_ll(r->cg, file, 0));
-	return KT_PASS;
+	if (!ASSERT_GE(got, 2 * MB, "got"))
+		return false;
+	if (!ASSERT_LE(got, 4 * MB + OVERSHOOT, "got"))
+		return false;
+	if (!ASSERT_GE(c1, floor - OVERSHOOT, "c1"))
+		return false;
+	if (!ASSERT_OK(write_ll(r->cg, file, 0), "write_ll"))
+		return false;
+	return true;
 }
 
-static enum kt_result floor_test(struct reclaim_run *r)
+static void floor_test(struct reclaim_run *r)
 {
 	long long got;
 
-	KT_ASSERT(!reclaim_setup(r, "f", 24, NULL));
-	KT_ASSERT_CMP(current_of(r->cg), >=, 24 * MB);
-	KT_ASSERT(stops_at(r, "memory.low") == KT_PASS);
-	KT_ASSERT(stops_at(r, "memory.min") == KT_PASS);
+	if (!ASSERT_OK(reclaim_setup(r, "f", 24, NULL), "reclaim_setup"))
+		return;
+	if (!ASSERT_GE(current_of(r->cg), 24 * MB, "current_of"))
+		return;
+	if (!ASSERT_TRUE(stops_at(r, "memory.low"), "stops_at"))
+		return;
+	if (!ASSERT_TRUE(stops_at(r, "memory.min"), "stops_at"))
+		return;
 	/* Without either, the same call takes what it asks. */
 	got = reclaim_cg(r, CALL_MAX, 0);
 	kt_log("no protection: returned %lld\n", got);
-	KT_ASSERT_CMP(got, >=, 8 * MB);
-	return KT_PASS;
+	if (!ASSERT_GE(got, 8 * MB, "got"))
+		return;
 }
 
-KT_TEST(reclaim_kfunc_floor, "bpf_memcg_reclaim() stops at the memcg's own memory.low and memory.min")
+static void reclaim_kfunc_floor(void)
 {
 	struct reclaim_run r = {};
-	enum kt_result res = floor_test(&r);
-
+	floor_test(&r);
 	reclaim_cleanup(&r);
-	return res;
 }
 
-static enum kt_result bad_args(struct reclaim_run *r)
+static void bad_args(struct reclaim_run *r)
 {
 	long long c0, c1, got;
 
-	KT_ASSERT(!reclaim_setup(r, "e", 8, NULL));
+	if (!ASSERT_OK(reclaim_setup(r, "e", 8, NULL), "reclaim_setup"))
+		return;
 	c0 = current_of(r->cg);
-	KT_ASSERT_CMP(reclaim_cg(r, MB, 1), ==, -EINVAL);
-	KT_ASSERT_CMP(reclaim_cg(r, MB, 1ULL << 63), ==, -EINVAL);
-	KT_ASSERT_CMP(call_kfunc(r, r->skel->progs.reclaim_root, MB, 0), ==,
-		      -EINVAL);
+	if (!ASSERT_EQ(reclaim_cg(r, MB, 1), -EINVAL, "reclaim_cg"))
+		return;
+	if (!ASSERT_EQ(reclaim_cg(r, MB, 1ULL << 63), -EINVAL, "reclaim_cg"))
+		return;
+	if (!ASSERT_EQ(call_kfunc(r, r->skel->progs.reclaim_root, MB, 0), -EINVAL, "call_kfunc"))
+		return;
 	c1 = current_of(r->cg);
 	/* Refused before reclaiming anything. */
-	KT_ASSERT_CMP(c0 - c1, <, OVERSHOOT);
+	if (!ASSERT_LT(c0 - c1, OVERSHOOT, "c0 - c1"))
+		return;
 	/* The same calls with good arguments. */
-	KT_ASSERT_CMP(reclaim_cg(r, 0, 0), ==, 0);
+	if (!ASSERT_EQ(reclaim_cg(r, 0, 0), 0, "reclaim_cg"))
+		return;
 	got = reclaim_cg(r, MB, 0);
 	kt_log("memory.current %lld -> %lld; 1M with flags 0 returned %lld\n",
 	       c0, c1, got);
-	KT_ASSERT_CMP(got, >, 0);
-	KT_ASSERT_CMP(got, <=, MB + OVERSHOOT);
-	return KT_PASS;
+	if (!ASSERT_GT(got, 0, "got"))
+		return;
+	if (!ASSERT_LE(got, MB + OVERSHOOT, "got"))
+		return;
 }
 
-KT_TEST(reclaim_kfunc_bad_args, "bpf_memcg_reclaim() returns -EINVAL for flags other than 0 and for the root memcg")
+static void reclaim_kfunc_bad_args(void)
 {
 	struct reclaim_run r = {};
-	enum kt_result res = bad_args(&r);
-
+	bad_args(&r);
 	reclaim_cleanup(&r);
-	return res;
 }
 
 static char verifier_log[1 << 18];
@@ -325,29 +344,37 @@ static int load_as_user(const char *name, uint64_t caps)
 	return WEXITSTATUS(status);
 }
 
-KT_TEST(reclaim_kfunc_refused, "a SYSCALL program's timer callback, fentry, and loaders without CAP_SYS_ADMIN cannot call bpf_memcg_reclaim()")
+static void reclaim_kfunc_refused(void)
 {
 	uint64_t bpf_caps = KT_CAP(CAP_BPF) | KT_CAP(CAP_PERFMON);
 
 	/* The control: as root, the sleepable SYSCALL program loads. */
-	KT_ASSERT_CMP(load_alone("reclaim", false), ==, 0);
+	if (!ASSERT_EQ(load_alone("reclaim", false), 0, "load_alone"))
+		return;
 	/* No SYSCALL program is non-sleepable, whatever it calls... */
-	KT_ASSERT(refused_for("reclaim_not_sleepable", true, EINVAL,
-			      "Syscall programs can only be sleepable"));
+	if (!ASSERT_TRUE(refused_for("reclaim_not_sleepable", true, EINVAL,
+				     "Syscall programs can only be sleepable"),
+			 "refused_for"))
+		return;
 	/* ... but the callback of its bpf_timer is. */
-	KT_ASSERT(refused_for("reclaim_from_timer", false, EACCES,
-			      "program must be sleepable to call sleepable kfunc bpf_memcg_reclaim"));
-	KT_ASSERT(refused_for("reclaim_fentry", false, EACCES, NOT_ALLOWED));
+	if (!ASSERT_TRUE(refused_for("reclaim_from_timer", false, EACCES,
+				     "program must be sleepable to call sleepable kfunc bpf_memcg_reclaim"),
+			 "refused_for"))
+		return;
+	if (!ASSERT_TRUE(refused_for("reclaim_fentry", false, EACCES, NOT_ALLOWED), "refused_for"))
+		return;
 	/*
 	 * CAP_BPF and CAP_PERFMON, what a BPF token can delegate: SYSCALL
 	 * programs and the memcg lookup load, bpf_memcg_reclaim() does not;
 	 * with CAP_SYS_ADMIN as well it does.
 	 */
-	KT_ASSERT_CMP(load_as_user("lookup_only", bpf_caps), ==, CHILD_LOADED);
-	KT_ASSERT_CMP(load_as_user("reclaim", bpf_caps), ==, CHILD_REFUSED);
-	KT_ASSERT_CMP(load_as_user("reclaim", bpf_caps | KT_CAP(CAP_SYS_ADMIN)),
-		      ==, CHILD_LOADED);
-	return KT_PASS;
+	if (!ASSERT_EQ(load_as_user("lookup_only", bpf_caps), CHILD_LOADED, "load_as_user"))
+		return;
+	if (!ASSERT_EQ(load_as_user("reclaim", bpf_caps), CHILD_REFUSED, "load_as_user"))
+		return;
+	if (!ASSERT_EQ(load_as_user("reclaim", bpf_caps | KT_CAP(CAP_SYS_ADMIN)), CHILD_LOADED,
+		       "load_as_user"))
+		return;
 }
 
 /*
@@ -376,29 +403,31 @@ static bool wq_callback_btf_unrewritten(void)
 	return unrewritten;
 }
 
-static enum kt_result from_wq(struct reclaim_run *r)
+static void from_wq(struct reclaim_run *r)
 {
 	const struct timespec nap = { 0, 10 * 1000 * 1000 };
 	volatile __u32 *done;
 	long long c0, c1, got;
 	int polls;
 
-	KT_ASSERT(!reclaim_setup(r, "w", 24, "start_reclaim_wq"));
+	if (!ASSERT_OK(reclaim_setup(r, "w", 24, "start_reclaim_wq"), "reclaim_setup"))
+		return;
 	c0 = current_of(r->cg);
 	r->skel->bss->nr_bytes = 8 * MB;
 	r->skel->bss->flags = 0;
 	r->skel->bss->result = LLONG_MIN;
-	KT_ASSERT_CMP(prog_run(r->skel->progs.start_reclaim_wq), ==, 0);
+	if (!ASSERT_EQ(prog_run(r->skel->progs.start_reclaim_wq), 0, "prog_run"))
+		return;
 	if (r->skel->bss->no_wq_callback) {
 		if (wq_callback_btf_unrewritten())
-			fprintf(stderr, "bpf_wq_set_callback() cannot be called: "
-				"its kernel BTF keeps the implicit 'aux' argument "
-				"and has no bpf_wq_set_callback_impl, as "
-				"resolve_btfids leaves it without kfunc decl tags "
-				"(pahole < 1.26) unless patched to find it\n");
+			PRINT_FAIL("bpf_wq_set_callback() cannot be called: "
+				   "its kernel BTF keeps the implicit 'aux' argument "
+				   "and has no bpf_wq_set_callback_impl, as "
+				   "resolve_btfids leaves it without kfunc decl tags "
+				   "(pahole < 1.26) unless patched to find it\n");
 		else
-			fprintf(stderr, "libbpf did not resolve bpf_wq_set_callback()\n");
-		return KT_FAIL;
+			PRINT_FAIL("libbpf did not resolve bpf_wq_set_callback()\n");
+		return;
 	}
 	done = &r->skel->bss->wq_done;
 	for (polls = 0; polls < WQ_TIMEOUT_S * 100 && !*done; polls++)
@@ -407,18 +436,37 @@ static enum kt_result from_wq(struct reclaim_run *r)
 	c1 = current_of(r->cg);
 	kt_log("work item ran %u time(s) after %d polls; memory.current %lld -> "
 	       "%lld, returned %lld\n", *done, polls, c0, c1, got);
-	KT_ASSERT_CMP(*done, ==, 1);
+	if (!ASSERT_EQ(*done, 1, "*done"))
+		return;
 	/* Reclaimed (how much at most is reclaim_kfunc_bounded's matter). */
-	KT_ASSERT_CMP(got, >=, 4 * MB);
-	KT_ASSERT_CMP(llabs(c0 - c1 - got), <=, OVERSHOOT);
-	return KT_PASS;
+	if (!ASSERT_GE(got, 4 * MB, "got"))
+		return;
+	if (!ASSERT_LE(llabs(c0 - c1 - got), OVERSHOOT, "llabs"))
+		return;
 }
 
-KT_TEST(reclaim_kfunc_from_wq, "a bpf_wq callback of a SYSCALL program reclaims with bpf_memcg_reclaim()")
+static void reclaim_kfunc_from_wq(void)
 {
 	struct reclaim_run r = {};
-	enum kt_result res = from_wq(&r);
-
+	from_wq(&r);
 	reclaim_cleanup(&r);
-	return res;
+}
+
+void test_memcg_reclaim_kfunc(void)
+{
+	if (test__start_subtest_with_desc("reclaim_kfunc_bounded",
+					  "bpf_memcg_reclaim() from BPF_PROG_RUN takes at most 16M a call, as much as memory.current falls"))
+		reclaim_kfunc_bounded();
+	if (test__start_subtest_with_desc("reclaim_kfunc_floor",
+					  "bpf_memcg_reclaim() stops at the memcg's own memory.low and memory.min"))
+		reclaim_kfunc_floor();
+	if (test__start_subtest_with_desc("reclaim_kfunc_bad_args",
+					  "bpf_memcg_reclaim() returns -EINVAL for flags other than 0 and for the root memcg"))
+		reclaim_kfunc_bad_args();
+	if (test__start_subtest_with_desc("reclaim_kfunc_refused",
+					  "a SYSCALL program's timer callback, fentry, and loaders without CAP_SYS_ADMIN cannot call bpf_memcg_reclaim()"))
+		reclaim_kfunc_refused();
+	if (test__start_subtest_with_desc("reclaim_kfunc_from_wq",
+					  "a bpf_wq callback of a SYSCALL program reclaims with bpf_memcg_reclaim()"))
+		reclaim_kfunc_from_wq();
 }

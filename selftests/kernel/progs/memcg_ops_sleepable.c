@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A sleepable memcg_nr_pages_over_high: the kernel must refuse to load it,
- * since the hook runs in charge paths that cannot sleep (test_attach.c).
+ * since the hook runs in charge paths that cannot sleep
+ * (prog_tests/memcg_ops_attach.c).
  * Built a second time with -DKT_NOT_SLEEPABLE, as memcg_ops_nonsleepable:
  * the same object but for the section's ".s", which must load, so that the
  * refusal is known to be for the sleepable flag and nothing else.

@@ -12,7 +12,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "kt.h"
+#include <test_progs.h>
+
 #include "kt_cgroup.h"
 #include "other_ops_test.skel.h"
 
@@ -40,7 +41,7 @@ static struct bpf_link *attach(struct other_ops_test *skel, __u32 flags,
 	return bpf_map__attach_struct_ops_opts(skel->maps.kt_io_ops, &opts);
 }
 
-KT_TEST(flags_other_types_unchanged, "a struct_ops type without cgroup support refuses BPF_F_CGROUP_FD (EOPNOTSUPP) and ignores other flags and target_fd")
+static void flags_other_types_unchanged(void)
 {
 	struct other_ops_test *skel;
 	struct bpf_link *link;
@@ -48,40 +49,55 @@ KT_TEST(flags_other_types_unchanged, "a struct_ops type without cgroup support r
 	int ring, cg_fd;
 
 	ring = ring_open();
-	if (ring < 0) {
-		kt_log("io_uring_setup: %s\n", strerror(errno));
-		return KT_FAIL;
-	}
+	if (!ASSERT_OK_FD(ring, "io_uring_setup"))
+		return;
 	skel = other_ops_test__open();
-	KT_ASSERT(skel);
+	if (!ASSERT_OK_PTR(skel, "skel"))
+		return;
 	skel->struct_ops.kt_io_ops->ring_fd = ring;
-	KT_ASSERT(!other_ops_test__load(skel));
-	KT_ASSERT(!kt_cg_create("other", cg));
+	if (!ASSERT_OK(other_ops_test__load(skel), "other_ops_test__load"))
+		return;
+	if (!ASSERT_OK(kt_cg_create("other", cg), "kt_cg_create"))
+		return;
 	cg_fd = kt_cg_open(cg);
-	KT_ASSERT(cg_fd >= 0);
+	if (!ASSERT_OK_FD(cg_fd, "cg_fd"))
+		return;
 
 	errno = 0;
 	link = attach(skel, BPF_F_CGROUP_FD, cg_fd);
-	KT_ASSERT(!link);
-	KT_ASSERT_CMP(errno, ==, EOPNOTSUPP);
+	if (!ASSERT_NULL(link, "link"))
+		return;
+	if (!ASSERT_EQ(errno, EOPNOTSUPP, "errno"))
+		return;
 	errno = 0;
 	link = attach(skel, BPF_F_CGROUP_FD | BPF_F_ALLOW_OVERRIDE, cg_fd);
-	KT_ASSERT(!link);
-	KT_ASSERT_CMP(errno, ==, EOPNOTSUPP);
+	if (!ASSERT_NULL(link, "link"))
+		return;
+	if (!ASSERT_EQ(errno, EOPNOTSUPP, "errno"))
+		return;
 
 	/* As before the series: flags and target are not looked at. */
 	link = attach(skel, BPF_F_ALLOW_OVERRIDE, 12345);
-	KT_ASSERT(link);
+	if (!ASSERT_OK_PTR(link, "link"))
+		return;
 	bpf_link__destroy(link);
 	link = attach(skel, 0, cg_fd);
-	KT_ASSERT(link);
+	if (!ASSERT_OK_PTR(link, "link"))
+		return;
 	bpf_link__destroy(link);
 	link = attach(skel, 0, 0);
-	KT_ASSERT(link);
+	if (!ASSERT_OK_PTR(link, "link"))
+		return;
 	bpf_link__destroy(link);
 
 	close(cg_fd);
 	other_ops_test__destroy(skel);
 	close(ring);
-	return KT_PASS;
+}
+
+void test_memcg_ops_flags(void)
+{
+	if (test__start_subtest_with_desc("flags_other_types_unchanged",
+					  "a struct_ops type without cgroup support refuses BPF_F_CGROUP_FD (EOPNOTSUPP) and ignores other flags and target_fd"))
+		flags_other_types_unchanged();
 }

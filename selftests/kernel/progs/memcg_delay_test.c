@@ -14,7 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "selftests/kernel/memcg_delay_test.h"
+#include "../memcg_delay_test.h"
 
 char _license[] SEC("license") = "GPL";
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memcg_bpf_ops.memcg_below_low for test_shield.c: answers ANSWER for the
- * memcg whose cgroup id is shield_cgid, in the reclaim for domain_cgid (for
- * any target if any_domain), and 0 for everything else, counting what it
- * was asked.  The test sets the .bss variables before it attaches.
+ * memcg_bpf_ops.memcg_below_low for prog_tests/memcg_ops_shield.c: answers
+ * ANSWER for the memcg whose cgroup id is shield_cgid, in the reclaim for
+ * domain_cgid (for any target if any_domain), and 0 for everything else,
+ * counting what it was asked.  The test sets the .bss variables before it
+ * attaches.
  */
 #include "policy/bpf-vmlinux.h"
 #include <bpf/bpf_helpers.h>

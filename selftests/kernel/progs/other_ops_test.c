@@ -2,10 +2,10 @@
 /*
  * A struct_ops of another type than memcg_bpf_ops, one that does not
  * support cgroup attachment: io_uring's, whose reg() needs only a ring fd
- * set up with IORING_SETUP_DEFER_TASKRUN.  test_flags.c checks that such a
- * type refuses BPF_F_CGROUP_FD and otherwise ignores link_create's flags
- * and target as it did before the series.  The step never runs: nothing
- * is submitted to the ring.
+ * set up with IORING_SETUP_DEFER_TASKRUN.  prog_tests/memcg_ops_flags.c
+ * checks that such a type refuses BPF_F_CGROUP_FD and otherwise ignores
+ * link_create's flags and target as it did before the series.  The step
+ * never runs: nothing is submitted to the ring.
  */
 #include "policy/bpf-vmlinux.h"
 #include <bpf/bpf_helpers.h>

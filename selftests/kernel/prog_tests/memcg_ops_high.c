@@ -21,7 +21,9 @@
 
 #include <linux/io_uring.h>
 
-#include "kt.h"
+#include <test_progs.h>
+
+#include "kt_log.h"
 #include "kt_cgroup.h"
 #include "kt_ops.h"
 
@@ -39,92 +41,116 @@ static int sample(const char *cg, struct high_sample *s)
 	return s->bpf_high < 0 || s->high < 0 || s->pgscan < 0 ? -1 : 0;
 }
 
-static enum kt_result pages_over_high(const char *high_value)
+static void pages_over_high(const char *high_value)
 {
 	struct high_sample s;
 	struct memcg_ops_test *skel;
 	struct bpf_link *link;
 	char cg[PATH_MAX];
 
-	KT_ASSERT(!kt_cg_create("h", cg));
-	KT_ASSERT(!kt_cg_write(cg, "memory.high", high_value));
+	if (!ASSERT_OK(kt_cg_create("h", cg), "kt_cg_create"))
+		return;
+	if (!ASSERT_OK(kt_cg_write(cg, "memory.high", high_value), "kt_cg_write"))
+		return;
 	skel = kt_ops_load_penalty(kt_cg_id(cg));
-	KT_ASSERT(skel);
+	if (!ASSERT_OK_PTR(skel, "skel"))
+		return;
 	link = kt_ops_attach(skel, cg, BPF_F_CGROUP_FD);
-	KT_ASSERT(link);
+	if (!ASSERT_OK_PTR(link, "link"))
+		return;
 
-	KT_ASSERT(!kt_cg_run_alloc(cg, ALLOC_MB, 1));
-	KT_ASSERT(!sample(cg, &s));
+	if (!ASSERT_OK(kt_cg_run_alloc(cg, ALLOC_MB, 1), "kt_cg_run_alloc"))
+		return;
+	if (!ASSERT_OK(sample(cg, &s), "sample"))
+		return;
 	kt_log("memory.high %s: bpf_high events %lld, high events %lld, pgscan %lld, "
 	       "hook calls %llu\n", high_value, s.bpf_high, s.high, s.pgscan,
 	       (unsigned long long)skel->bss->pages_calls);
-	KT_ASSERT_CMP(skel->bss->pages_calls, >, 0);
-	KT_ASSERT_CMP(s.bpf_high, >, 0);
-	KT_ASSERT_CMP(s.high, ==, 0);
-	KT_ASSERT_CMP(s.pgscan, >, 0);
+	if (!ASSERT_GT(skel->bss->pages_calls, 0, "skel->bss->pages_calls"))
+		return;
+	if (!ASSERT_GT(s.bpf_high, 0, "s.bpf_high"))
+		return;
+	if (!ASSERT_EQ(s.high, 0, "s.high"))
+		return;
+	if (!ASSERT_GT(s.pgscan, 0, "s.pgscan"))
+		return;
 
 	bpf_link__destroy(link);
 	memcg_ops_test__destroy(skel);
-	return KT_PASS;
 }
 
-KT_TEST(high_events_with_high_max, "N > 0 with memory.high=max raises bpf_high events, not high, and reclaims")
+static void high_events_with_high_max(void)
 {
-	return pages_over_high("max");
+	pages_over_high("max");
 }
 
-KT_TEST(high_events_below_finite_high, "N > 0 below a finite memory.high raises bpf_high events, not high, and reclaims")
+static void high_events_below_finite_high(void)
 {
-	return pages_over_high("1G");
+	pages_over_high("1G");
 }
 
-KT_TEST(high_zero_changes_nothing, "a hook returning 0 leaves memory.high handling alone")
+static void high_zero_changes_nothing(void)
 {
 	struct high_sample s;
 	struct memcg_ops_test *skel;
 	struct bpf_link *link;
 	char cg[PATH_MAX];
 
-	KT_ASSERT(!kt_cg_create("z", cg));
+	if (!ASSERT_OK(kt_cg_create("z", cg), "kt_cg_create"))
+		return;
 	skel = kt_ops_load(kt_cg_id(cg), 0);
-	KT_ASSERT(skel);
+	if (!ASSERT_OK_PTR(skel, "skel"))
+		return;
 	link = kt_ops_attach(skel, cg, BPF_F_CGROUP_FD);
-	KT_ASSERT(link);
+	if (!ASSERT_OK_PTR(link, "link"))
+		return;
 
-	KT_ASSERT(!kt_cg_run_alloc(cg, ALLOC_MB, 1));
-	KT_ASSERT(!sample(cg, &s));
-	KT_ASSERT_CMP(skel->bss->pages_calls, >, 0);
-	KT_ASSERT_CMP(s.bpf_high, ==, 0);
-	KT_ASSERT_CMP(s.high, ==, 0);
-	KT_ASSERT_CMP(s.pgscan, ==, 0);
+	if (!ASSERT_OK(kt_cg_run_alloc(cg, ALLOC_MB, 1), "kt_cg_run_alloc"))
+		return;
+	if (!ASSERT_OK(sample(cg, &s), "sample"))
+		return;
+	if (!ASSERT_GT(skel->bss->pages_calls, 0, "skel->bss->pages_calls"))
+		return;
+	if (!ASSERT_EQ(s.bpf_high, 0, "s.bpf_high"))
+		return;
+	if (!ASSERT_EQ(s.high, 0, "s.high"))
+		return;
+	if (!ASSERT_EQ(s.pgscan, 0, "s.pgscan"))
+		return;
 
 	bpf_link__destroy(link);
 	memcg_ops_test__destroy(skel);
-	return KT_PASS;
 }
 
-KT_TEST(high_outside_untouched, "a cgroup outside every attachment sees no hook call and no high event")
+static void high_outside_untouched(void)
 {
 	struct memcg_ops_test *skel;
 	struct bpf_link *link;
 	char in[PATH_MAX], out[PATH_MAX];
 
-	KT_ASSERT(!kt_cg_create("in", in));
-	KT_ASSERT(!kt_cg_create("out", out));
+	if (!ASSERT_OK(kt_cg_create("in", in), "kt_cg_create"))
+		return;
+	if (!ASSERT_OK(kt_cg_create("out", out), "kt_cg_create"))
+		return;
 	/* The hook would throttle any memcg it is asked about. */
 	skel = kt_ops_load_penalty(0);
-	KT_ASSERT(skel);
+	if (!ASSERT_OK_PTR(skel, "skel"))
+		return;
 	link = kt_ops_attach(skel, in, BPF_F_CGROUP_FD);
-	KT_ASSERT(link);
+	if (!ASSERT_OK_PTR(link, "link"))
+		return;
 
-	KT_ASSERT(!kt_cg_run_alloc(out, ALLOC_MB, 1));
-	KT_ASSERT_CMP(skel->bss->pages_calls, ==, 0);
-	KT_ASSERT_CMP(kt_cg_read_key(out, "memory.events", "bpf_high"), ==, 0);
-	KT_ASSERT_CMP(kt_cg_read_key(out, "memory.events", "high"), ==, 0);
+	if (!ASSERT_OK(kt_cg_run_alloc(out, ALLOC_MB, 1), "kt_cg_run_alloc"))
+		return;
+	if (!ASSERT_EQ(skel->bss->pages_calls, 0, "skel->bss->pages_calls"))
+		return;
+	if (!ASSERT_EQ(kt_cg_read_key(out, "memory.events", "bpf_high"), 0, "kt_cg_read_key"))
+		return;
+	if (!ASSERT_EQ(kt_cg_read_key(out, "memory.events", "high"), 0, "kt_cg_read_key"))
+		return;
 
 	bpf_link__destroy(link);
 	memcg_ops_test__destroy(skel);
-	return KT_PASS;
 }
 
 /*
@@ -180,7 +206,7 @@ static int cmp_ll(const void *a, const void *b)
  * more than the spread of the runs with the program loaded but not attached
  * (and at most 2 if those all agree).
  */
-KT_TEST(high_zero_same_events, "a hook returning 0 over a real memory.high gives the stock high events")
+static void high_zero_same_events(void)
 {
 	long long stock[SAME_EVENTS_RUNS], zero[SAME_EVENTS_RUNS], spread, diff;
 	char name[32];
@@ -192,8 +218,10 @@ KT_TEST(high_zero_same_events, "a hook returning 0 over a real memory.high gives
 		zero[i] = high_events_over_2m(name, 1);
 		kt_log("high events over 2M: nothing attached %lld, zero hook %lld\n",
 		       stock[i], zero[i]);
-		KT_ASSERT_CMP(stock[i], >, 0);
-		KT_ASSERT_CMP(zero[i], >, 0);
+		if (!ASSERT_GT(stock[i], 0, "stock[i]"))
+			return;
+		if (!ASSERT_GT(zero[i], 0, "zero[i]"))
+			return;
 	}
 	qsort(stock, SAME_EVENTS_RUNS, sizeof(stock[0]), cmp_ll);
 	qsort(zero, SAME_EVENTS_RUNS, sizeof(zero[0]), cmp_ll);
@@ -203,11 +231,11 @@ KT_TEST(high_zero_same_events, "a hook returning 0 over a real memory.high gives
 	diff = llabs(zero[SAME_EVENTS_RUNS / 2] - stock[SAME_EVENTS_RUNS / 2]);
 	kt_log("medians: nothing attached %lld, zero hook %lld; stock spread %lld\n",
 	       stock[SAME_EVENTS_RUNS / 2], zero[SAME_EVENTS_RUNS / 2], spread);
-	KT_ASSERT_CMP(diff, <=, spread);
-	return KT_PASS;
+	if (!ASSERT_LE(diff, spread, "diff"))
+		return;
 }
 
-KT_TEST(high_detach_stops, "after detach the hook is no longer called and bpf_high events stop")
+static void high_detach_stops(void)
 {
 	struct high_sample before, after;
 	struct memcg_ops_test *skel;
@@ -215,24 +243,33 @@ KT_TEST(high_detach_stops, "after detach the hook is no longer called and bpf_hi
 	__u64 calls;
 	char cg[PATH_MAX];
 
-	KT_ASSERT(!kt_cg_create("d", cg));
+	if (!ASSERT_OK(kt_cg_create("d", cg), "kt_cg_create"))
+		return;
 	skel = kt_ops_load_penalty(kt_cg_id(cg));
-	KT_ASSERT(skel);
+	if (!ASSERT_OK_PTR(skel, "skel"))
+		return;
 	link = kt_ops_attach(skel, cg, BPF_F_CGROUP_FD);
-	KT_ASSERT(link);
-	KT_ASSERT(!kt_cg_run_alloc(cg, ALLOC_MB, 1));
-	KT_ASSERT(!sample(cg, &before));
-	KT_ASSERT_CMP(before.bpf_high, >, 0);
+	if (!ASSERT_OK_PTR(link, "link"))
+		return;
+	if (!ASSERT_OK(kt_cg_run_alloc(cg, ALLOC_MB, 1), "kt_cg_run_alloc"))
+		return;
+	if (!ASSERT_OK(sample(cg, &before), "sample"))
+		return;
+	if (!ASSERT_GT(before.bpf_high, 0, "before.bpf_high"))
+		return;
 
 	bpf_link__destroy(link);
 	calls = skel->bss->pages_calls;
-	KT_ASSERT(!kt_cg_run_alloc(cg, ALLOC_MB, 1));
-	KT_ASSERT(!sample(cg, &after));
-	KT_ASSERT_CMP(skel->bss->pages_calls, ==, calls);
-	KT_ASSERT_CMP(after.bpf_high, ==, before.bpf_high);
+	if (!ASSERT_OK(kt_cg_run_alloc(cg, ALLOC_MB, 1), "kt_cg_run_alloc"))
+		return;
+	if (!ASSERT_OK(sample(cg, &after), "sample"))
+		return;
+	if (!ASSERT_EQ(skel->bss->pages_calls, calls, "skel->bss->pages_calls"))
+		return;
+	if (!ASSERT_EQ(after.bpf_high, before.bpf_high, "after.bpf_high"))
+		return;
 
 	memcg_ops_test__destroy(skel);
-	return KT_PASS;
 }
 
 /* The "some" stall total of a cgroup's memory.pressure, in us, or -1. */
@@ -267,7 +304,7 @@ static long long now_us(void)
  * before it), then 0; *stall_us gets the memory stall of the cgroup,
  * *run_us how long the allocating child ran, *s its counters.
  */
-static enum kt_result delay_of(const char *name, __u32 n, __u64 min_usage,
+static bool delay_of(const char *name, __u32 n, __u64 min_usage,
 			       size_t mb, long long *stall_us, long long *run_us,
 			       struct high_sample *s)
 {
@@ -276,17 +313,22 @@ static enum kt_result delay_of(const char *name, __u32 n, __u64 min_usage,
 	long long before, after, start;
 	char cg[PATH_MAX];
 
-	KT_ASSERT(!kt_cg_create(name, cg));
+	if (!ASSERT_OK(kt_cg_create(name, cg), "kt_cg_create"))
+		return false;
 	skel = kt_ops_load(kt_cg_id(cg), n);
-	KT_ASSERT(skel);
+	if (!ASSERT_OK_PTR(skel, "skel"))
+		return false;
 	skel->bss->min_usage = min_usage;
 	skel->bss->max_returns = 3;
 	link = kt_ops_attach(skel, cg, BPF_F_CGROUP_FD);
-	KT_ASSERT(link);
+	if (!ASSERT_OK_PTR(link, "link"))
+		return false;
 	before = pressure_some_us(cg);
-	KT_ASSERT_CMP(before, >=, 0);
+	if (!ASSERT_GE(before, 0, "before"))
+		return false;
 	start = now_us();
-	KT_ASSERT(!kt_cg_run_alloc(cg, mb, 1));
+	if (!ASSERT_OK(kt_cg_run_alloc(cg, mb, 1), "kt_cg_run_alloc"))
+		return false;
 	*run_us = now_us() - start;
 	after = pressure_some_us(cg);
 	*stall_us = after - before;
@@ -297,11 +339,12 @@ static enum kt_result delay_of(const char *name, __u32 n, __u64 min_usage,
 	       *stall_us, s->bpf_high, s->high,
 	       (unsigned long long)skel->bss->pages_calls,
 	       (unsigned long long)skel->bss->armed_calls);
-	KT_ASSERT_CMP(skel->bss->armed_calls, >, 3);
+	if (!ASSERT_GT(skel->bss->armed_calls, 3, "skel->bss->armed_calls"))
+		return false;
 
 	bpf_link__destroy(link);
 	memcg_ops_test__destroy(skel);
-	return KT_PASS;
+	return true;
 }
 
 /*
@@ -311,7 +354,7 @@ static enum kt_result delay_of(const char *name, __u32 n, __u64 min_usage,
  */
 #define KT_POLICY_STALL_MAX_US	200000
 
-KT_TEST(high_delay_owed, "the delay of N pages over is slept even when reclaim keeps up, and is no memory stall")
+static void high_delay_owed(void)
 {
 	long long stall, run;
 	struct high_sample s;
@@ -321,26 +364,34 @@ KT_TEST(high_delay_owed, "the delay of N pages over is slept even when reclaim k
 	 * level: 64 f^2 = 1.3 s for a batch of 64 pages.  Reclaim of 128
 	 * pages to zram keeps up, so the stock code would not sleep at all.
 	 */
-	KT_ASSERT(delay_of("o", 128, 1024, 8, &stall, &run, &s) == KT_PASS);
-	KT_ASSERT_CMP(run, >=, 1000000);
-	KT_ASSERT_CMP(stall, <, KT_POLICY_STALL_MAX_US);
-	KT_ASSERT_CMP(s.high, ==, 0);
-	KT_ASSERT_CMP(s.bpf_high, >, 0);
-	return KT_PASS;
+	if (!ASSERT_TRUE(delay_of("o", 128, 1024, 8, &stall, &run, &s), "delay_of"))
+		return;
+	if (!ASSERT_GE(run, 1000000, "run"))
+		return;
+	if (!ASSERT_LT(stall, KT_POLICY_STALL_MAX_US, "stall"))
+		return;
+	if (!ASSERT_EQ(s.high, 0, "s.high"))
+		return;
+	if (!ASSERT_GT(s.bpf_high, 0, "s.bpf_high"))
+		return;
 }
 
-KT_TEST(high_delay_clamped, "N over the usage makes one pass sleep the 2 s clamp, and is no memory stall")
+static void high_delay_clamped(void)
 {
 	long long stall, run;
 	struct high_sample s;
 
 	/* The lowered level is 0: the overage is capped, the delay clamped. */
-	KT_ASSERT(delay_of("c", UINT_MAX, 0, 2, &stall, &run, &s) == KT_PASS);
-	KT_ASSERT_CMP(run, >=, 1900000);
-	KT_ASSERT_CMP(stall, <, KT_POLICY_STALL_MAX_US);
-	KT_ASSERT_CMP(s.high, ==, 0);
-	KT_ASSERT_CMP(s.bpf_high, >, 0);
-	return KT_PASS;
+	if (!ASSERT_TRUE(delay_of("c", UINT_MAX, 0, 2, &stall, &run, &s), "delay_of"))
+		return;
+	if (!ASSERT_GE(run, 1900000, "run"))
+		return;
+	if (!ASSERT_LT(stall, KT_POLICY_STALL_MAX_US, "stall"))
+		return;
+	if (!ASSERT_EQ(s.high, 0, "s.high"))
+		return;
+	if (!ASSERT_GT(s.bpf_high, 0, "s.bpf_high"))
+		return;
 }
 
 /*
@@ -348,25 +399,32 @@ KT_TEST(high_delay_clamped, "N over the usage makes one pass sleep the 2 s clamp
  * exceeded by the same allocation raises "high", not "bpf_high", and its
  * reclaim is memory stall, as on a stock kernel.
  */
-KT_TEST(high_real_limit_is_pressure, "a real memory.high raises high events and memory stall, no bpf_high")
+static void high_real_limit_is_pressure(void)
 {
 	struct high_sample s;
 	long long before, stall;
 	char cg[PATH_MAX];
 
-	KT_ASSERT(!kt_cg_create("real", cg));
-	KT_ASSERT(!kt_cg_write(cg, "memory.high", "2M"));
+	if (!ASSERT_OK(kt_cg_create("real", cg), "kt_cg_create"))
+		return;
+	if (!ASSERT_OK(kt_cg_write(cg, "memory.high", "2M"), "kt_cg_write"))
+		return;
 	before = pressure_some_us(cg);
-	KT_ASSERT_CMP(before, >=, 0);
-	KT_ASSERT(!kt_cg_run_alloc(cg, ALLOC_MB, 1));
+	if (!ASSERT_GE(before, 0, "before"))
+		return;
+	if (!ASSERT_OK(kt_cg_run_alloc(cg, ALLOC_MB, 1), "kt_cg_run_alloc"))
+		return;
 	stall = pressure_some_us(cg) - before;
-	KT_ASSERT(!sample(cg, &s));
+	if (!ASSERT_OK(sample(cg, &s), "sample"))
+		return;
 	kt_log("memory.high 2M: high events %lld, bpf_high events %lld, "
 	       "memory stall %lld us\n", s.high, s.bpf_high, stall);
-	KT_ASSERT_CMP(s.high, >, 0);
-	KT_ASSERT_CMP(s.bpf_high, ==, 0);
-	KT_ASSERT_CMP(stall, >, 0);
-	return KT_PASS;
+	if (!ASSERT_GT(s.high, 0, "s.high"))
+		return;
+	if (!ASSERT_EQ(s.bpf_high, 0, "s.bpf_high"))
+		return;
+	if (!ASSERT_GT(stall, 0, "stall"))
+		return;
 }
 
 #define URING_CHUNK_MB	1
@@ -482,7 +540,7 @@ static int child_uring_writes(void *arg)
  * too, or a throttled group escapes through io_uring.  The hook counts in
  * this cgroup only what the workers charged; their passes raise bpf_high.
  */
-KT_TEST(high_io_uring_workers_yield, "io_uring writes into tmpfs from a throttled group yield too (bpf_high, reclaim)")
+static void high_io_uring_workers_yield(void)
 {
 	struct memcg_ops_test *skel;
 	struct bpf_link *link;
@@ -490,26 +548,69 @@ KT_TEST(high_io_uring_workers_yield, "io_uring writes into tmpfs from a throttle
 	char cg[PATH_MAX];
 	char *buf = malloc(URING_CHUNK_MB << 20);
 
-	KT_ASSERT(buf);
+	if (!ASSERT_OK_PTR(buf, "buf"))
+		return;
 	memset(buf, 'u', URING_CHUNK_MB << 20);
-	KT_ASSERT(!kt_cg_create("uring", cg));
+	if (!ASSERT_OK(kt_cg_create("uring", cg), "kt_cg_create"))
+		return;
 	skel = kt_ops_load_penalty(kt_cg_id(cg));
-	KT_ASSERT(skel);
+	if (!ASSERT_OK_PTR(skel, "skel"))
+		return;
 	link = kt_ops_attach(skel, cg, BPF_F_CGROUP_FD);
-	KT_ASSERT(link);
+	if (!ASSERT_OK_PTR(link, "link"))
+		return;
 
-	KT_ASSERT(!kt_cg_run(cg, child_uring_writes, buf));
+	if (!ASSERT_OK(kt_cg_run(cg, child_uring_writes, buf), "kt_cg_run"))
+		return;
 	free(buf);
-	KT_ASSERT(!sample(cg, &s));
+	if (!ASSERT_OK(sample(cg, &s), "sample"))
+		return;
 	kt_log("io_uring writes: hook calls %llu, armed %llu, bpf_high events %lld, "
 	       "pgscan %lld\n", (unsigned long long)skel->bss->pages_calls,
 	       (unsigned long long)skel->bss->armed_calls, s.bpf_high, s.pgscan);
-	KT_ASSERT_CMP(skel->bss->armed_calls, >, 0);
-	KT_ASSERT_CMP(s.bpf_high, >, 0);
-	KT_ASSERT_CMP(s.high, ==, 0);
-	KT_ASSERT_CMP(s.pgscan, >, 0);
+	if (!ASSERT_GT(skel->bss->armed_calls, 0, "skel->bss->armed_calls"))
+		return;
+	if (!ASSERT_GT(s.bpf_high, 0, "s.bpf_high"))
+		return;
+	if (!ASSERT_EQ(s.high, 0, "s.high"))
+		return;
+	if (!ASSERT_GT(s.pgscan, 0, "s.pgscan"))
+		return;
 
 	bpf_link__destroy(link);
 	memcg_ops_test__destroy(skel);
-	return KT_PASS;
+}
+
+void test_memcg_ops_high(void)
+{
+	if (test__start_subtest_with_desc("high_events_with_high_max",
+					  "N > 0 with memory.high=max raises bpf_high events, not high, and reclaims"))
+		high_events_with_high_max();
+	if (test__start_subtest_with_desc("high_events_below_finite_high",
+					  "N > 0 below a finite memory.high raises bpf_high events, not high, and reclaims"))
+		high_events_below_finite_high();
+	if (test__start_subtest_with_desc("high_zero_changes_nothing",
+					  "a hook returning 0 leaves memory.high handling alone"))
+		high_zero_changes_nothing();
+	if (test__start_subtest_with_desc("high_outside_untouched",
+					  "a cgroup outside every attachment sees no hook call and no high event"))
+		high_outside_untouched();
+	if (test__start_subtest_with_desc("high_zero_same_events",
+					  "a hook returning 0 over a real memory.high gives the stock high events"))
+		high_zero_same_events();
+	if (test__start_subtest_with_desc("high_detach_stops",
+					  "after detach the hook is no longer called and bpf_high events stop"))
+		high_detach_stops();
+	if (test__start_subtest_with_desc("high_delay_owed",
+					  "the delay of N pages over is slept even when reclaim keeps up, and is no memory stall"))
+		high_delay_owed();
+	if (test__start_subtest_with_desc("high_delay_clamped",
+					  "N over the usage makes one pass sleep the 2 s clamp, and is no memory stall"))
+		high_delay_clamped();
+	if (test__start_subtest_with_desc("high_real_limit_is_pressure",
+					  "a real memory.high raises high events and memory stall, no bpf_high"))
+		high_real_limit_is_pressure();
+	if (test__start_subtest_with_desc("high_io_uring_workers_yield",
+					  "io_uring writes into tmpfs from a throttled group yield too (bpf_high, reclaim)"))
+		high_io_uring_workers_yield();
 }

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Callers of bpf_memcg_reclaim() for test_reclaim_kfunc.c.  The test sets
- * cgid, nr_bytes and flags, runs a program with BPF_PROG_RUN (or starts
- * the work item and waits for wq_done) and reads result.  The programs
- * whose section starts with '?' load only when the test asks: those that
- * must be refused (a non-sleepable SYSCALL program, a SYSCALL program's
- * timer callback, an fentry program), one that names a memcg without
- * reclaiming, and the one that starts a work item.
+ * Callers of bpf_memcg_reclaim() for prog_tests/memcg_reclaim_kfunc.c.  The
+ * test sets cgid, nr_bytes and flags, runs a program with BPF_PROG_RUN (or
+ * starts the work item and waits for wq_done) and reads result.  The
+ * programs whose section starts with '?' load only when the test asks:
+ * those that must be refused (a non-sleepable SYSCALL program, a SYSCALL
+ * program's timer callback, an fentry program), one that names a memcg
+ * without reclaiming, and the one that starts a work item.
  */
 #include "policy/bpf-vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bpf_oom_ops program for the kernel-level OOM tests (test_oom.c).  The
- * handler declines, claims the OOM without killing, or kills victim_pid,
- * as .bss says; it records every call, the OOM's memcg and the cgroup it
- * is attached to, so that a test can tell which attachment was asked.
- * spin_loops makes the handler busy for a while and in_handler tells that
- * it is running: a detach must wait for it.  One skeleton per attachment.
- * Built a second time with -DKT_SLEEPABLE, as oom_ops_sleepable: the same
- * handler, sleepable, which the kernel must refuse to load.
+ * bpf_oom_ops program for the kernel-level OOM tests
+ * (prog_tests/bpf_oom_ops.c).  The handler declines, claims the OOM without
+ * killing, or kills victim_pid, as .bss says; it records every call, the
+ * OOM's memcg and the cgroup it is attached to, so that a test can tell
+ * which attachment was asked.  spin_loops makes the handler busy for a
+ * while and in_handler tells that it is running: a detach must wait for
+ * it.  One skeleton per attachment.  Built a second time with
+ * -DKT_SLEEPABLE, as oom_ops_sleepable: the same handler, sleepable, which
+ * the kernel must refuse to load.
  */
 #include "policy/bpf-vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "oom_ops_test.h"
+#include "../oom_ops_test.h"
 
 char _license[] SEC("license") = "GPL";
 
