@@ -30,6 +30,36 @@ bench_build() {
 	ninja -C "$builddir" >/dev/null
 }
 
+# bench_check_args SCRIPT OPTSTRING [options]: before anything is built or
+# booted, -h/--help prints SCRIPT's header comment and exits 0, and an
+# option not in OPTSTRING (getopts syntax), or one without its value,
+# fails with exit status 2 naming it.
+bench_check_args() {
+	local script=$1 optstring=$2 opt OPTIND=1 name
+	shift 2
+	name=bench/${script##*/}
+	for opt in "$@"; do
+		if [[ $opt == -h || $opt == --help ]]; then
+			sed -n '4,/^[^#]/{/^#/!q;s/^# \{0,1\}//;p}' "$script"
+			exit 0
+		fi
+		if [[ $opt == --* ]]; then
+			echo "$name: unknown option '$opt' (see --help)" >&2
+			exit 2
+		fi
+	done
+	while getopts ":$optstring" opt; do
+		case $opt in
+		:) echo "$name: option -$OPTARG needs a value (see --help)" >&2; exit 2 ;;
+		\?) echo "$name: unknown option '-$OPTARG' (see --help)" >&2; exit 2 ;;
+		esac
+	done
+	if ((OPTIND <= $#)); then
+		echo "$name: unexpected argument '${!OPTIND}' (see --help)" >&2
+		exit 2
+	fi
+}
+
 # bench_hook_timeout PLACES ATTACH_S [hook-overhead options]: the seconds
 # to give selftests/vm/run for PLACES runs of hook-overhead, a safety net
 # and not an estimate.  Rounds stop at -R MAX at the latest (default 150, as
