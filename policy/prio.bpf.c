@@ -1354,7 +1354,7 @@ SEC("struct_ops/memcg_below_low")
 int BPF_PROG(prio_below_low, struct mem_cgroup *target, struct mem_cgroup *memcg)
 {
 	__u64 domain, now;
-	__u32 group, prio, i;
+	__u32 group, prio;
 
 	group = group_of(memcg);
 	if (group >= PRIO_MAX_GROUPS || group >= prio_nr_groups)
@@ -1362,17 +1362,11 @@ int BPF_PROG(prio_below_low, struct mem_cgroup *target, struct mem_cgroup *memcg
 	prio = group_cfg(group)->priority;
 	now = bpf_ktime_get_ns();
 	domain = cgroup_id_of(BPF_CORE_READ(target, css.cgroup));
-	if (!pressed_in(group, domain, now))
+	if (!pressed_in(group, domain, now) || !domain_holds_lower(domain, prio) ||
+	    dry_run)
 		return 0;
-	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++) {
-		if (prio_groups[i].priority < prio && domain_holds(domain, i)) {
-			if (dry_run)
-				return 0;
-			stat_add(group, PRIO_STAT_SHIELDED, 1);
-			return 1;
-		}
-	}
-	return 0;
+	stat_add(group, PRIO_STAT_SHIELDED, 1);
+	return 1;
 }
 
 SEC("struct_ops/handle_cgroup_online")
