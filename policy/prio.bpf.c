@@ -88,7 +88,9 @@
  *   group's penalty_pages (scaled by the presser's severity if asked, at
  *   most penalty_max_pages); the kernel then lowers the memcg's memory.high
  *   by that much and throttles it.  It returns 0, stock behaviour,
- *   otherwise.  With dry_run set it records the throttle it would have
+ *   otherwise.  A task sleeping for a penalty is asked about again every
+ *   50 ms, and the first 0 wakes it: the throttle ends with the pressure
+ *   (kernel patch 0005).  With dry_run set it records the throttle it would have
  *   made and returns 0.  Without the hook (mode memory.high, prio_backend)
  *   the struct_ops is not loaded: the loader reads group_state and lowers
  *   the lower groups' memory.high itself (loader/kernel/highctl.c).

@@ -51,9 +51,10 @@ static const struct om_group_counter group_counters[] = {
 	{ "group_ignored_scanned_bytes", PRIO_STAT_IGNORED_POLICY, OM_PAGES, "policy",
 	  NULL },
 	{ "group_charges_checked", PRIO_STAT_HOOK_CALLS, OM_EVENTS, NULL,
-	  "Charges of the group that the policy's hook checked (mode hook)." },
+	  "Charges of the group that the policy's hook checked, and its checks of "
+	  "a throttled task every 50 ms of its sleep (mode hook)." },
 	{ "group_charges_throttled", PRIO_STAT_THROTTLED, OM_EVENTS, NULL,
-	  "Checked charges that were given a penalty (mode hook)." },
+	  "Checks that gave a penalty: charges, and the sleeps they prolonged (mode hook)." },
 	{ "group_charges_dry_run_throttled", PRIO_STAT_DRY_RUN_THROTTLED, OM_EVENTS, NULL,
 	  "Checked charges that would have been given a penalty (dry run)." },
 	{ "group_reported_over_high_bytes", PRIO_STAT_PAGES_REPORTED, OM_PAGES, NULL,

@@ -182,7 +182,7 @@ static void text_throttle(const struct prio_status *st,
 			ms(ago_ns(st->now_ns, g->state.last_throttled_ns)));
 	else
 		fputs("not yet", out);
-	fprintf(out, "; %" PRIu64 " charges checked, %" PRIu64 " %sthrottled, %"
+	fprintf(out, "; %" PRIu64 " checks (charges, sleeps), %" PRIu64 " %sthrottled, %"
 		PRIu64 " pages reported over memory.high\n",
 		s[PRIO_STAT_HOOK_CALLS],
 		st->dry_run ? s[PRIO_STAT_DRY_RUN_THROTTLED] :

@@ -13,6 +13,15 @@ struct memcg_ops_test *kt_ops_load(__u64 target_cgid, __u32 nr_pages)
 		fprintf(stderr, "cannot load memcg_ops_test: %s\n", strerror(errno));
 		return NULL;
 	}
+	/* Destroyed with the skeleton. */
+	skel->links.test_pass_enter = bpf_program__attach(skel->progs.test_pass_enter);
+	skel->links.test_pass_exit = bpf_program__attach(skel->progs.test_pass_exit);
+	if (!skel->links.test_pass_enter || !skel->links.test_pass_exit) {
+		fprintf(stderr, "cannot attach memcg_ops_test's pass probes: %s\n",
+			strerror(errno));
+		memcg_ops_test__destroy(skel);
+		return NULL;
+	}
 	skel->bss->target_cgid = target_cgid;
 	skel->bss->nr_pages = nr_pages;
 	return skel;

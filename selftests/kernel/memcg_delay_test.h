@@ -8,8 +8,13 @@
 
 #define KT_MAX_SLEEPS 32
 
+/*
+ * One pass's sleep: the kernel sleeps it in slices, asking the hook again
+ * after each, and the record sums them.
+ */
 struct kt_sleep {
-	__u64 timeout;		/* jiffies passed to schedule_timeout_killable() */
+	__u64 timeout;		/* jiffies passed to schedule_timeout_killable(), summed */
+	__u64 slices;		/* its calls */
 	__u64 usage;		/* pages, as the hook saw them in that pass */
 	__u64 high;		/* memory.high, min and low in pages */
 	__u64 min;		/* effective memory.min and memory.low, as the */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The delay memcg_bpf_ops asks for: each sleep recorded by fentry on
- * schedule_timeout_killable() (progs/memcg_delay_test.c) must have the
+ * The delay memcg_bpf_ops asks for: each pass's sleep, recorded by fentry on
+ * schedule_timeout_killable() (progs/memcg_delay_test.c), must have the
  * timeout the documented formula gives for the values the hook saw, must
- * happen on the way back to user space and never inside a charge, and must
- * respect the effective memory.min and memory.low.  The policy's reclaim
+ * happen on the way back to user space and never inside a charge, must
+ * respect the effective memory.min and memory.low, and must end once the
+ * hook stops asking.  The policy's reclaim
  * (fentry/fexit on try_to_free_mem_cgroup_pages()) happens on the way back
  * to user space only, in bounded batches that a fatal signal stops, and
  * never takes the usage below the protection.  Counters only, no run times.
@@ -168,7 +169,7 @@ static void log_sleeps(const struct memcg_delay_test *skel)
 	}
 }
 
-/* Every recorded sleep: on return to user space, of the formula's length. */
+/* Every pass's sleep: on return to user space, of the formula's length. */
 static bool check_sleeps(const struct memcg_delay_test *skel)
 {
 	const struct memcg_delay_test__bss *bss = skel->bss;
@@ -511,6 +512,68 @@ static void delay_pass_killable(void)
 	delay_run_destroy(&r);
 }
 
+#define RELEASE_MB	8
+
+/*
+ * A pass sleeps for the policy only while the policy keeps asking.  The
+ * hook presses with N = UINT_MAX (a 2 s clamp); as soon as the child's
+ * first pass sleeps, the test releases it (the hook answers 0), and that
+ * sleep must end after the slice in flight and the next: the kernel asks
+ * again every HZ/20.  Its recorded timeout, the slices it asked for,
+ * stays far below the clamp, and no pass sleeps after the release.  The
+ * other cases of this file are the negative: a hook that keeps asking
+ * gets the whole delay (delay_matches_formula's clamp).
+ */
+static void delay_ends_with_the_ask(void)
+{
+	const struct memcg_delay_test__bss *bss;
+	struct timespec nap = { 0, 1000000 };
+	__u64 slice = KT_KERNEL_HZ / 20;
+	struct delay_run r;
+	int status, polls;
+	pid_t pid;
+
+	if (!ASSERT_OK(delay_run_start(&r, "e", UINT_MAX, 256), "delay_run_start"))
+		return;
+	bss = r.skel->bss;
+	pid = fork();
+	if (!ASSERT_GE(pid, 0, "pid"))
+		return;
+	if (pid == 0) {
+		char me[32];
+
+		snprintf(me, sizeof(me), "%d", getpid());
+		if (kt_cg_write(r.cg, "cgroup.procs", me))
+			_exit(1);
+		_exit(kt_alloc_anon(RELEASE_MB, 1) ? 1 : 0);
+	}
+	for (polls = 0; polls < 60000 && !bss->nr_sleeps; polls++)
+		nanosleep(&nap, NULL);
+	r.skel->bss->released = 1;
+	if (!ASSERT_EQ(waitpid(pid, &status, 0), pid, "waitpid"))
+		return;
+	log_sleeps(r.skel);
+	kt_log("polls %d, asked again %llu times\n", polls,
+	       (unsigned long long)bss->recheck_calls);
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit"))
+		return;
+	if (!ASSERT_EQ(bss->nr_sleeps, 1, "bss->nr_sleeps"))
+		return;
+	if (!ASSERT_EQ(bss->sleeps[0].in_return, 1, "in_return"))
+		return;
+	/* The formula gave the clamp; the release cut it short. */
+	if (!ASSERT_EQ(expected_delay(&bss->sleeps[0]), MEMCG_MAX_HIGH_DELAY_JIFFIES,
+		       "expected_delay"))
+		return;
+	if (!ASSERT_GT(bss->recheck_calls, 0, "bss->recheck_calls"))
+		return;
+	if (!ASSERT_LE(bss->sleeps[0].timeout, bss->sleeps[0].slices * slice, "timeout"))
+		return;
+	if (!ASSERT_LT(bss->sleeps[0].timeout, MEMCG_MAX_HIGH_DELAY_JIFFIES / 2, "timeout"))
+		return;
+	delay_run_destroy(&r);
+}
+
 void test_memcg_ops_delay(void)
 {
 	if (test__start_subtest_with_desc("delay_matches_formula",
@@ -528,4 +591,7 @@ void test_memcg_ops_delay(void)
 	if (test__start_subtest_with_desc("delay_pass_killable",
 					  "SIGKILL stops the policy's reclaim within one batch"))
 		delay_pass_killable();
+	if (test__start_subtest_with_desc("delay_ends_with_the_ask",
+					  "a pass's sleep ends within a slice once the hook answers 0"))
+		delay_ends_with_the_ask();
 }

@@ -4,9 +4,12 @@
  * timed.  A pages hook returns nr_pages for the cgroup target_cgid once its
  * usage reaches min_usage pages and remembers what it saw; fentry probes on
  * the charge entry, the return-path over-high handler and the sleep itself
- * record, for each sleep of a task in that cgroup, its timeout, whether it
- * happened inside a charge (a syscall still holding its locks) or on the way
- * back to user space, and the values the delay was computed from.  fentry
+ * record, for each pass of a task in that cgroup that sleeps, its timeout
+ * (the sum of the slices the kernel sleeps it in, asking the hook again
+ * after each), whether it happened inside a charge (a syscall still holding
+ * its locks) or on the way back to user space, and the values the delay was
+ * computed from.  Until the test sets `released', the hook asked again
+ * answers as the pass was answered; from then on it answers 0.  fentry
  * and fexit on try_to_free_mem_cgroup_pages() count the reclaim those tasks
  * do inside a charge and on the way back to user space.
  */
@@ -22,11 +25,13 @@ __u64 target_cgid;
 __u32 nr_pages;
 __u64 min_usage;
 __u32 killed;			/* set by the test right before it sends SIGKILL */
+__u32 released;			/* set by the test: the hook stops asking */
 
 __u64 hook_calls;		/* hook calls for target_cgid */
 __u64 armed_calls;		/* hook calls that returned nr_pages */
 __u64 return_passes;		/* entries into the return-path handler */
-__u64 nr_sleeps;		/* sleeps of target tasks, all recorded up to KT_MAX_SLEEPS */
+__u64 recheck_calls;		/* hook calls of a pass asking again while it sleeps */
+__u64 nr_sleeps;		/* passes that slept, all recorded up to KT_MAX_SLEEPS */
 struct kt_sleep sleeps[KT_MAX_SLEEPS];
 
 /* Reclaim of target tasks, by where it ran (see kt_reclaim). */
@@ -42,6 +47,8 @@ __u64 min_usage_after_pass;	/* pages, lowest after a return pass's reclaim; 0: n
  */
 __u32 charge_depth;
 __u32 in_return;
+__u32 pass_asked;		/* the pass in progress asked the hook for its level */
+__u32 pass_slept;		/* ... and its sleep has a record, sleeps[nr_sleeps - 1] */
 __u64 pass_nr_pages;
 struct kt_sleep last;		/* what the hook saw last */
 __u64 last_memcg;		/* and for which memcg, to read it again later */
@@ -63,6 +70,18 @@ unsigned int BPF_PROG(delay_pages_over_high, struct mem_cgroup *memcg)
 
 	if (memcg_cgroup_id(memcg) != target_cgid)
 		return 0;
+	/*
+	 * Asked again while the pass sleeps: still pressed, as when the pass
+	 * started, until the test releases the memcg.
+	 */
+	if (in_return && pass_asked) {
+		__sync_fetch_and_add(&recheck_calls, 1);
+		return released ? 0 : nr_pages;
+	}
+	if (released)
+		return 0;
+	if (in_return)
+		pass_asked = 1;
 	__sync_fetch_and_add(&hook_calls, 1);
 	if (usage < min_usage)
 		return 0;
@@ -124,6 +143,8 @@ int BPF_PROG(return_enter)
 		return 0;
 	__sync_fetch_and_add(&return_passes, 1);
 	in_return = 1;
+	pass_asked = 0;
+	pass_slept = 0;
 	pass_nr_pages = task->memcg_bpf_nr_pages;
 	return 0;
 }
@@ -183,6 +204,16 @@ int BPF_PROG(sleep_enter, long timeout)
 
 	if (!is_target())
 		return 0;
+	/* The pass's later slices add to its record. */
+	if (in_return && pass_slept) {
+		i = nr_sleeps - 1;
+		if (i < KT_MAX_SLEEPS) {
+			sleeps[i].timeout += timeout;
+			sleeps[i].slices++;
+		}
+		return 0;
+	}
+	pass_slept = in_return;
 	i = __sync_fetch_and_add(&nr_sleeps, 1);
 	if (i >= KT_MAX_SLEEPS)
 		return 0;
@@ -190,6 +221,7 @@ int BPF_PROG(sleep_enter, long timeout)
 	sleeps[i].min = last_memcg_read(1);
 	sleeps[i].low = last_memcg_read(2);
 	sleeps[i].timeout = timeout;
+	sleeps[i].slices = 1;
 	sleeps[i].in_charge = charge_depth > 0;
 	sleeps[i].in_return = in_return;
 	sleeps[i].nr_charged = pass_nr_pages;
