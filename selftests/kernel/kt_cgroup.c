@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <test_progs.h>
+
 #include "kt_cgroup.h"
 
 const char *kt_cgroup_root = "/sys/fs/cgroup";
@@ -95,6 +97,16 @@ int kt_setup(void)
 void kt_teardown(void)
 {
 	remove_tree(base);
+}
+
+void kt_subtest(const char *name, const char *desc, void (*fn)(void))
+{
+	if (!test__start_subtest_with_desc(name, desc))
+		return;
+	if (!ASSERT_OK(kt_setup(), "kt_setup"))
+		return;
+	fn();
+	kt_teardown();
 }
 
 const char *kt_cg_base(void)

@@ -14,6 +14,15 @@ int kt_setup(void);
 void kt_teardown(void);
 
 /*
+ * test_NAME()'s entry for each subtest: test__start_subtest_with_desc(NAME,
+ * DESC) and, when the runner runs that subtest, FN() between kt_setup() and
+ * kt_teardown().  Each subtest sets up its own base, as test_progs' tests
+ * set up their own cgroups, so that runner.c and upstream's test_progs (which
+ * knows nothing of kt_setup) run it alike.
+ */
+void kt_subtest(const char *name, const char *desc, void (*fn)(void));
+
+/*
  * Create <base>/REL, enabling the memory controller in its parent first.
  * Writes the absolute path to ret_path (PATH_MAX bytes).
  */

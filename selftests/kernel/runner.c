@@ -7,8 +7,8 @@
  *
  * The tests are subtests of the prog_tests/ files, written against
  * test_progs' API (test_progs.h), which this file implements: each runs
- * alone, in the order of their names, with its own cgroup base, timing and
- * check that it left no memcg behind.
+ * alone, in the order of their names (in its own cgroup base, which
+ * kt_subtest() sets up), timed and checked to have left no memcg behind.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -325,14 +325,8 @@ int main(int argc, char **argv)
 		}
 		dying = kt_cg_read_key(kt_cgroup_root, "cgroup.stat",
 				       "nr_dying_descendants");
-		if (kt_setup() < 0) {
-			printf("FAIL %s (setup)\n", t->name);
-			failed++;
-			continue;
-		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = run_test(t);
-		kt_teardown();
 		if (r != KT_SKIP && dying_back_to(dying))
 			r = KT_FAIL;
 		clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -5,10 +5,10 @@
  * that those files compile unchanged in either place.
  *
  * A file prog_tests/NAME.c defines void test_NAME(void) (gen-tests-h lists
- * them) that starts each of its tests as a subtest:
+ * them) that starts each of its tests as a subtest, through kt_subtest()
+ * (kt_cgroup.h), which gives it a fresh cgroup base:
  *
- *	if (test__start_subtest_with_desc("name", "what it checks"))
- *		name();
+ *	kt_subtest("name", "what it checks", name);
  *
  * runner.c calls every test_NAME() once with no subtest selected to learn
  * the names, then once for each subtest it runs, alone.  So a test_NAME()

@@ -455,34 +455,34 @@ static void oom_detach_during_oom(void)
 
 void test_bpf_oom_ops(void)
 {
-	if (test__start_subtest_with_desc("oom_declined",
-					  "a handler that returns 0 leaves the OOM to the kernel's killer"))
-		oom_declined();
-	if (test__start_subtest_with_desc("oom_claimed_without_kill",
-					  "a handler that returns 1 but kills nothing: the kernel's killer runs"))
-		oom_claimed_without_kill();
-	if (test__start_subtest_with_desc("oom_kill_chosen",
-					  "the handler's victim dies, the kernel's choice survives, the log names the policy"))
-		oom_kill_chosen();
-	if (test__start_subtest_with_desc("oom_kill_refuses_score_adj_min",
-					  "bpf_oom_kill_process() refuses a task with oom_score_adj -1000 (EPERM)"))
-		oom_kill_refuses_score_adj_min();
-	if (test__start_subtest_with_desc("oom_kill_refuses_outside_domain",
-					  "bpf_oom_kill_process() refuses a task outside the OOM's memcg (EINVAL)"))
-		oom_kill_refuses_outside_domain();
-	if (test__start_subtest_with_desc("oom_hierarchy_memcg",
-					  "a memcg OOM asks its memcg's ops and the ancestors', not a sibling's"))
-		oom_hierarchy_memcg();
-	if (test__start_subtest_with_desc("oom_hierarchy_global",
-					  "a global OOM (sysrq f) asks the root's ops only; they kill"))
-		oom_hierarchy_global();
-	if (test__start_subtest_with_desc("oom_sleepable_refused",
-					  "a sleepable handle_out_of_memory does not load (EINVAL); the same object non-sleepable does"))
-		oom_sleepable_refused();
-	if (test__start_subtest_with_desc("oom_under_mmap_lock",
-					  "an OOM in mm_populate(), mmap_lock held: the handler's victim dies, no lock report"))
-		oom_under_mmap_lock();
-	if (test__start_subtest_with_desc("oom_detach_during_oom",
-					  "a detach while the handler runs returns once it is done; the OOM is resolved"))
-		oom_detach_during_oom();
+	kt_subtest("oom_declined",
+		   "a handler that returns 0 leaves the OOM to the kernel's killer",
+		   oom_declined);
+	kt_subtest("oom_claimed_without_kill",
+		   "a handler that returns 1 but kills nothing: the kernel's killer runs",
+		   oom_claimed_without_kill);
+	kt_subtest("oom_kill_chosen",
+		   "the handler's victim dies, the kernel's choice survives, the log names the policy",
+		   oom_kill_chosen);
+	kt_subtest("oom_kill_refuses_score_adj_min",
+		   "bpf_oom_kill_process() refuses a task with oom_score_adj -1000 (EPERM)",
+		   oom_kill_refuses_score_adj_min);
+	kt_subtest("oom_kill_refuses_outside_domain",
+		   "bpf_oom_kill_process() refuses a task outside the OOM's memcg (EINVAL)",
+		   oom_kill_refuses_outside_domain);
+	kt_subtest("oom_hierarchy_memcg",
+		   "a memcg OOM asks its memcg's ops and the ancestors', not a sibling's",
+		   oom_hierarchy_memcg);
+	kt_subtest("oom_hierarchy_global",
+		   "a global OOM (sysrq f) asks the root's ops only; they kill",
+		   oom_hierarchy_global);
+	kt_subtest("oom_sleepable_refused",
+		   "a sleepable handle_out_of_memory does not load (EINVAL); the same object non-sleepable does",
+		   oom_sleepable_refused);
+	kt_subtest("oom_under_mmap_lock",
+		   "an OOM in mm_populate(), mmap_lock held: the handler's victim dies, no lock report",
+		   oom_under_mmap_lock);
+	kt_subtest("oom_detach_during_oom",
+		   "a detach while the handler runs returns once it is done; the OOM is resolved",
+		   oom_detach_during_oom);
 }

@@ -450,31 +450,31 @@ static void attach_needs_write_permission(void)
 
 void test_memcg_ops_attach(void)
 {
-	if (test__start_subtest_with_desc("attach_btf_has_memcg_bpf_ops",
-					  "struct memcg_bpf_ops and its hooks are in the kernel BTF"))
-		attach_btf_has_memcg_bpf_ops();
-	if (test__start_subtest_with_desc("attach_by_cgroup_fd",
-					  "BPF_F_CGROUP_FD attach; link info and fdinfo name the cgroup"))
-		attach_by_cgroup_fd();
-	if (test__start_subtest_with_desc("attach_rejects_bad_input",
-					  "unknown flags, non-cgroup fds and cgroups without memcg fail"))
-		attach_rejects_bad_input();
-	if (test__start_subtest_with_desc("attach_update_swaps_ops",
-					  "bpf_link__update_map() swaps the ops of an attached link"))
-		attach_update_swaps_ops();
-	if (test__start_subtest_with_desc("attach_root_refused",
-					  "the root cgroup refuses attachment (it would throttle kernel threads)"))
-		attach_root_refused();
-	if (test__start_subtest_with_desc("attach_sleepable_refused",
-					  "a sleepable memcg_nr_pages_over_high does not load (EINVAL); the same object non-sleepable does"))
-		attach_sleepable_refused();
-	if (test__start_subtest_with_desc("attach_removed_refused",
-					  "a cgroup removed while the attach is on its way to reg() is refused (ENOENT)"))
-		attach_removed_refused();
-	if (test__start_subtest_with_desc("attach_one_map_two_cgroups",
-					  "one map attached to two siblings: destroying one link leaves the other served"))
-		attach_one_map_two_cgroups();
-	if (test__start_subtest_with_desc("attach_needs_write_permission",
-					  "uid 1000 with CAP_BPF+CAP_PERFMON: EACCES on a root-owned cgroup, attaches in a subtree delegated to it"))
-		attach_needs_write_permission();
+	kt_subtest("attach_btf_has_memcg_bpf_ops",
+		   "struct memcg_bpf_ops and its hooks are in the kernel BTF",
+		   attach_btf_has_memcg_bpf_ops);
+	kt_subtest("attach_by_cgroup_fd",
+		   "BPF_F_CGROUP_FD attach; link info and fdinfo name the cgroup",
+		   attach_by_cgroup_fd);
+	kt_subtest("attach_rejects_bad_input",
+		   "unknown flags, non-cgroup fds and cgroups without memcg fail",
+		   attach_rejects_bad_input);
+	kt_subtest("attach_update_swaps_ops",
+		   "bpf_link__update_map() swaps the ops of an attached link",
+		   attach_update_swaps_ops);
+	kt_subtest("attach_root_refused",
+		   "the root cgroup refuses attachment (it would throttle kernel threads)",
+		   attach_root_refused);
+	kt_subtest("attach_sleepable_refused",
+		   "a sleepable memcg_nr_pages_over_high does not load (EINVAL); the same object non-sleepable does",
+		   attach_sleepable_refused);
+	kt_subtest("attach_removed_refused",
+		   "a cgroup removed while the attach is on its way to reg() is refused (ENOENT)",
+		   attach_removed_refused);
+	kt_subtest("attach_one_map_two_cgroups",
+		   "one map attached to two siblings: destroying one link leaves the other served",
+		   attach_one_map_two_cgroups);
+	kt_subtest("attach_needs_write_permission",
+		   "uid 1000 with CAP_BPF+CAP_PERFMON: EACCES on a root-owned cgroup, attaches in a subtree delegated to it",
+		   attach_needs_write_permission);
 }

@@ -122,7 +122,7 @@ static void churn_attach_vs_mkdir_rmdir(void)
 
 void test_memcg_ops_churn(void)
 {
-	if (test__start_subtest_with_desc("churn_attach_vs_mkdir_rmdir",
-					  "attach/update/detach against mkdir/rmdir and charges: a clean console"))
-		churn_attach_vs_mkdir_rmdir();
+	kt_subtest("churn_attach_vs_mkdir_rmdir",
+		   "attach/update/detach against mkdir/rmdir and charges: a clean console",
+		   churn_attach_vs_mkdir_rmdir);
 }

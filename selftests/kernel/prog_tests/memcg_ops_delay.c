@@ -576,22 +576,22 @@ static void delay_ends_with_the_ask(void)
 
 void test_memcg_ops_delay(void)
 {
-	if (test__start_subtest_with_desc("delay_matches_formula",
-					  "each sleep's timeout equals the documented formula"))
-		delay_matches_formula();
-	if (test__start_subtest_with_desc("delay_honours_protection",
-					  "the lowered level stops at the effective memory.min and memory.low"))
-		delay_honours_protection();
-	if (test__start_subtest_with_desc("delay_only_on_return",
-					  "a charge-heavy syscall sleeps on return to user space, not inside"))
-		delay_only_on_return();
-	if (test__start_subtest_with_desc("delay_sync_pass_bounded",
-					  "a large write over a real memory.high and a policy level: sync passes ask two batches at most"))
-		delay_sync_pass_bounded();
-	if (test__start_subtest_with_desc("delay_pass_killable",
-					  "SIGKILL stops the policy's reclaim within one batch"))
-		delay_pass_killable();
-	if (test__start_subtest_with_desc("delay_ends_with_the_ask",
-					  "a pass's sleep ends within a slice once the hook answers 0"))
-		delay_ends_with_the_ask();
+	kt_subtest("delay_matches_formula",
+		   "each sleep's timeout equals the documented formula",
+		   delay_matches_formula);
+	kt_subtest("delay_honours_protection",
+		   "the lowered level stops at the effective memory.min and memory.low",
+		   delay_honours_protection);
+	kt_subtest("delay_only_on_return",
+		   "a charge-heavy syscall sleeps on return to user space, not inside",
+		   delay_only_on_return);
+	kt_subtest("delay_sync_pass_bounded",
+		   "a large write over a real memory.high and a policy level: sync passes ask two batches at most",
+		   delay_sync_pass_bounded);
+	kt_subtest("delay_pass_killable",
+		   "SIGKILL stops the policy's reclaim within one batch",
+		   delay_pass_killable);
+	kt_subtest("delay_ends_with_the_ask",
+		   "a pass's sleep ends within a slice once the hook answers 0",
+		   delay_ends_with_the_ask);
 }

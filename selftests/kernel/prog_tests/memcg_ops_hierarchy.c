@@ -213,16 +213,16 @@ static void hier_no_override_busy(void)
 
 void test_memcg_ops_hierarchy(void)
 {
-	if (test__start_subtest_with_desc("hier_child_created_later_inherits",
-					  "a child created after the attach inherits the ops"))
-		hier_child_created_later_inherits();
-	if (test__start_subtest_with_desc("hier_existing_children_covered",
-					  "children existing at attach time get the ops too"))
-		hier_existing_children_covered();
-	if (test__start_subtest_with_desc("hier_override_and_restore",
-					  "ALLOW_OVERRIDE lets a child attach; -EBUSY cases; an ancestor may attach above; detach restores"))
-		hier_override_and_restore();
-	if (test__start_subtest_with_desc("hier_no_override_busy",
-					  "without ALLOW_OVERRIDE a descendant cannot attach (-EBUSY)"))
-		hier_no_override_busy();
+	kt_subtest("hier_child_created_later_inherits",
+		   "a child created after the attach inherits the ops",
+		   hier_child_created_later_inherits);
+	kt_subtest("hier_existing_children_covered",
+		   "children existing at attach time get the ops too",
+		   hier_existing_children_covered);
+	kt_subtest("hier_override_and_restore",
+		   "ALLOW_OVERRIDE lets a child attach; -EBUSY cases; an ancestor may attach above; detach restores",
+		   hier_override_and_restore);
+	kt_subtest("hier_no_override_busy",
+		   "without ALLOW_OVERRIDE a descendant cannot attach (-EBUSY)",
+		   hier_no_override_busy);
 }

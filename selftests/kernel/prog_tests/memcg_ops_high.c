@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Before io_uring.h: tools/include/uapi's copy (test_progs' include path)
+ * uses __DECLARE_FLEX_ARRAY without including it. */
+#include <linux/stddef.h>
 #include <linux/io_uring.h>
 
 #include <test_progs.h>
@@ -583,34 +586,34 @@ static void high_io_uring_workers_yield(void)
 
 void test_memcg_ops_high(void)
 {
-	if (test__start_subtest_with_desc("high_events_with_high_max",
-					  "N > 0 with memory.high=max raises bpf_high events, not high, and reclaims"))
-		high_events_with_high_max();
-	if (test__start_subtest_with_desc("high_events_below_finite_high",
-					  "N > 0 below a finite memory.high raises bpf_high events, not high, and reclaims"))
-		high_events_below_finite_high();
-	if (test__start_subtest_with_desc("high_zero_changes_nothing",
-					  "a hook returning 0 leaves memory.high handling alone"))
-		high_zero_changes_nothing();
-	if (test__start_subtest_with_desc("high_outside_untouched",
-					  "a cgroup outside every attachment sees no hook call and no high event"))
-		high_outside_untouched();
-	if (test__start_subtest_with_desc("high_zero_same_events",
-					  "a hook returning 0 over a real memory.high gives the stock high events"))
-		high_zero_same_events();
-	if (test__start_subtest_with_desc("high_detach_stops",
-					  "after detach the hook is no longer called and bpf_high events stop"))
-		high_detach_stops();
-	if (test__start_subtest_with_desc("high_delay_owed",
-					  "the delay of N pages over is slept even when reclaim keeps up, and is no memory stall"))
-		high_delay_owed();
-	if (test__start_subtest_with_desc("high_delay_clamped",
-					  "N over the usage makes one pass sleep the 2 s clamp, and is no memory stall"))
-		high_delay_clamped();
-	if (test__start_subtest_with_desc("high_real_limit_is_pressure",
-					  "a real memory.high raises high events and memory stall, no bpf_high"))
-		high_real_limit_is_pressure();
-	if (test__start_subtest_with_desc("high_io_uring_workers_yield",
-					  "io_uring writes into tmpfs from a throttled group yield too (bpf_high, reclaim)"))
-		high_io_uring_workers_yield();
+	kt_subtest("high_events_with_high_max",
+		   "N > 0 with memory.high=max raises bpf_high events, not high, and reclaims",
+		   high_events_with_high_max);
+	kt_subtest("high_events_below_finite_high",
+		   "N > 0 below a finite memory.high raises bpf_high events, not high, and reclaims",
+		   high_events_below_finite_high);
+	kt_subtest("high_zero_changes_nothing",
+		   "a hook returning 0 leaves memory.high handling alone",
+		   high_zero_changes_nothing);
+	kt_subtest("high_outside_untouched",
+		   "a cgroup outside every attachment sees no hook call and no high event",
+		   high_outside_untouched);
+	kt_subtest("high_zero_same_events",
+		   "a hook returning 0 over a real memory.high gives the stock high events",
+		   high_zero_same_events);
+	kt_subtest("high_detach_stops",
+		   "after detach the hook is no longer called and bpf_high events stop",
+		   high_detach_stops);
+	kt_subtest("high_delay_owed",
+		   "the delay of N pages over is slept even when reclaim keeps up, and is no memory stall",
+		   high_delay_owed);
+	kt_subtest("high_delay_clamped",
+		   "N over the usage makes one pass sleep the 2 s clamp, and is no memory stall",
+		   high_delay_clamped);
+	kt_subtest("high_real_limit_is_pressure",
+		   "a real memory.high raises high events and memory stall, no bpf_high",
+		   high_real_limit_is_pressure);
+	kt_subtest("high_io_uring_workers_yield",
+		   "io_uring writes into tmpfs from a throttled group yield too (bpf_high, reclaim)",
+		   high_io_uring_workers_yield);
 }

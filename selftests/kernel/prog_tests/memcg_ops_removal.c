@@ -226,16 +226,16 @@ static void removal_link_outlives_memcg(void)
 
 void test_memcg_ops_removal(void)
 {
-	if (test__start_subtest_with_desc("removal_auto_detaches",
-					  "rmdir of an attached cgroup detaches the link with EPOLLHUP"))
-		removal_auto_detaches();
-	if (test__start_subtest_with_desc("removal_of_child_keeps_parent",
-					  "rmdir of an inheriting child keeps the parent's attachment"))
-		removal_of_child_keeps_parent();
-	if (test__start_subtest_with_desc("removal_with_link_closed_early",
-					  "closing the link before rmdir leaves nothing behind"))
-		removal_with_link_closed_early();
-	if (test__start_subtest_with_desc("removal_link_outlives_memcg",
-					  "disabling memory above an attached cgroup keeps its link, without effect, until rmdir"))
-		removal_link_outlives_memcg();
+	kt_subtest("removal_auto_detaches",
+		   "rmdir of an attached cgroup detaches the link with EPOLLHUP",
+		   removal_auto_detaches);
+	kt_subtest("removal_of_child_keeps_parent",
+		   "rmdir of an inheriting child keeps the parent's attachment",
+		   removal_of_child_keeps_parent);
+	kt_subtest("removal_with_link_closed_early",
+		   "closing the link before rmdir leaves nothing behind",
+		   removal_with_link_closed_early);
+	kt_subtest("removal_link_outlives_memcg",
+		   "disabling memory above an attached cgroup keeps its link, without effect, until rmdir",
+		   removal_link_outlives_memcg);
 }

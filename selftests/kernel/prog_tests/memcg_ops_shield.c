@@ -331,16 +331,16 @@ static void shield_yields_when_nothing_else(void)
 
 void test_memcg_ops_shield(void)
 {
-	if (test__start_subtest_with_desc("shield_protects_in_domain",
-					  "a memcg the hook shields keeps its pages while reclaim for its parent's limit takes its siblings'"))
-		shield_protects_in_domain();
-	if (test__start_subtest_with_desc("shield_off_is_stock",
-					  "a hook answering 0 leaves the memcg to stock reclaim: it loses pages like its siblings"))
-		shield_off_is_stock();
-	if (test__start_subtest_with_desc("shield_not_against_own_limit",
-					  "reclaim for a memcg's own memory.high and memory.max never asks the hook about it"))
-		shield_not_against_own_limit();
-	if (test__start_subtest_with_desc("shield_yields_when_nothing_else",
-					  "a shielded memcg is reclaimed after all, with \"low\" events, when its domain has nothing else"))
-		shield_yields_when_nothing_else();
+	kt_subtest("shield_protects_in_domain",
+		   "a memcg the hook shields keeps its pages while reclaim for its parent's limit takes its siblings'",
+		   shield_protects_in_domain);
+	kt_subtest("shield_off_is_stock",
+		   "a hook answering 0 leaves the memcg to stock reclaim: it loses pages like its siblings",
+		   shield_off_is_stock);
+	kt_subtest("shield_not_against_own_limit",
+		   "reclaim for a memcg's own memory.high and memory.max never asks the hook about it",
+		   shield_not_against_own_limit);
+	kt_subtest("shield_yields_when_nothing_else",
+		   "a shielded memcg is reclaimed after all, with \"low\" events, when its domain has nothing else",
+		   shield_yields_when_nothing_else);
 }

@@ -454,19 +454,19 @@ static void reclaim_kfunc_from_wq(void)
 
 void test_memcg_reclaim_kfunc(void)
 {
-	if (test__start_subtest_with_desc("reclaim_kfunc_bounded",
-					  "bpf_memcg_reclaim() from BPF_PROG_RUN takes at most 16M a call, as much as memory.current falls"))
-		reclaim_kfunc_bounded();
-	if (test__start_subtest_with_desc("reclaim_kfunc_floor",
-					  "bpf_memcg_reclaim() stops at the memcg's own memory.low and memory.min"))
-		reclaim_kfunc_floor();
-	if (test__start_subtest_with_desc("reclaim_kfunc_bad_args",
-					  "bpf_memcg_reclaim() returns -EINVAL for flags other than 0 and for the root memcg"))
-		reclaim_kfunc_bad_args();
-	if (test__start_subtest_with_desc("reclaim_kfunc_refused",
-					  "a SYSCALL program's timer callback, fentry, and loaders without CAP_SYS_ADMIN cannot call bpf_memcg_reclaim()"))
-		reclaim_kfunc_refused();
-	if (test__start_subtest_with_desc("reclaim_kfunc_from_wq",
-					  "a bpf_wq callback of a SYSCALL program reclaims with bpf_memcg_reclaim()"))
-		reclaim_kfunc_from_wq();
+	kt_subtest("reclaim_kfunc_bounded",
+		   "bpf_memcg_reclaim() from BPF_PROG_RUN takes at most 16M a call, as much as memory.current falls",
+		   reclaim_kfunc_bounded);
+	kt_subtest("reclaim_kfunc_floor",
+		   "bpf_memcg_reclaim() stops at the memcg's own memory.low and memory.min",
+		   reclaim_kfunc_floor);
+	kt_subtest("reclaim_kfunc_bad_args",
+		   "bpf_memcg_reclaim() returns -EINVAL for flags other than 0 and for the root memcg",
+		   reclaim_kfunc_bad_args);
+	kt_subtest("reclaim_kfunc_refused",
+		   "a SYSCALL program's timer callback, fentry, and loaders without CAP_SYS_ADMIN cannot call bpf_memcg_reclaim()",
+		   reclaim_kfunc_refused);
+	kt_subtest("reclaim_kfunc_from_wq",
+		   "a bpf_wq callback of a SYSCALL program reclaims with bpf_memcg_reclaim()",
+		   reclaim_kfunc_from_wq);
 }

@@ -3,7 +3,7 @@
  * A sleepable memcg_nr_pages_over_high: the kernel must refuse to load it,
  * since the hook runs in charge paths that cannot sleep
  * (prog_tests/memcg_ops_attach.c).
- * Built a second time with -DKT_NOT_SLEEPABLE, as memcg_ops_nonsleepable:
+ * Built a second time as memcg_ops_nonsleepable (KT_NOT_SLEEPABLE):
  * the same object but for the section's ".s", which must load, so that the
  * refusal is known to be for the sleepable flag and nothing else.
  */

@@ -6,8 +6,8 @@
  * OOM's memcg and the cgroup it is attached to, so that a test can tell
  * which attachment was asked.  spin_loops makes the handler busy for a
  * while and in_handler tells that it is running: a detach must wait for
- * it.  One skeleton per attachment.  Built a second time with
- * -DKT_SLEEPABLE, as oom_ops_sleepable: the same handler, sleepable, which
+ * it.  One skeleton per attachment.  Built a second time as
+ * oom_ops_sleepable (KT_SLEEPABLE): the same handler, sleepable, which
  * the kernel must refuse to load.
  */
 #include "policy/bpf-vmlinux.h"
