@@ -449,6 +449,24 @@ static void delay_sync_pass_bounded(void)
 	delay_run_destroy(&r);
 }
 
+/*
+ * A child that joins CG and allocates MB, ROUNDS times (kt_alloc_anon()),
+ * left running: exit status 0 when it is done, 1 if it could not.  Its pid,
+ * or -1.
+ */
+static pid_t fork_alloc(const char *cg, size_t mb, int rounds)
+{
+	pid_t pid = fork();
+	char me[32];
+
+	if (pid != 0)
+		return pid;
+	snprintf(me, sizeof(me), "%d", getpid());
+	if (kt_cg_write(cg, "cgroup.procs", me))
+		_exit(1);
+	_exit(kt_alloc_anon(mb, rounds) ? 1 : 0);
+}
+
 #define KILL_MB		64
 #define KILL_ARMED_MB	48
 
@@ -472,18 +490,9 @@ static void delay_pass_killable(void)
 	if (!ASSERT_OK(delay_run_start(&r, "k", UINT_MAX, armed_pages), "delay_run_start"))
 		return;
 	bss = r.skel->bss;
-	pid = fork();
+	pid = fork_alloc(r.cg, KILL_MB, 1000);
 	if (!ASSERT_GE(pid, 0, "pid"))
 		return;
-	if (pid == 0) {
-		char me[32];
-
-		snprintf(me, sizeof(me), "%d", getpid());
-		if (kt_cg_write(r.cg, "cgroup.procs", me))
-			_exit(1);
-		kt_alloc_anon(KILL_MB, 1000);
-		_exit(2);
-	}
 	for (polls = 0; polls < 60000 && !bss->in_return_reclaim.calls; polls++)
 		nanosleep(&nap, NULL);
 	r.skel->bss->killed = 1;
@@ -536,17 +545,9 @@ static void delay_ends_with_the_ask(void)
 	if (!ASSERT_OK(delay_run_start(&r, "e", UINT_MAX, 256), "delay_run_start"))
 		return;
 	bss = r.skel->bss;
-	pid = fork();
+	pid = fork_alloc(r.cg, RELEASE_MB, 1);
 	if (!ASSERT_GE(pid, 0, "pid"))
 		return;
-	if (pid == 0) {
-		char me[32];
-
-		snprintf(me, sizeof(me), "%d", getpid());
-		if (kt_cg_write(r.cg, "cgroup.procs", me))
-			_exit(1);
-		_exit(kt_alloc_anon(RELEASE_MB, 1) ? 1 : 0);
-	}
 	for (polls = 0; polls < 60000 && !bss->nr_sleeps; polls++)
 		nanosleep(&nap, NULL);
 	r.skel->bss->released = 1;
