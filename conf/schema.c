@@ -141,7 +141,9 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 	[PRIO_KEY_HOLD_MS] = { GROUP(hold_ms),
 		.type = PRIO_TYPE_U32, .def = "1000", .min = 0, .max = 600000,
 		.doc = "Pressure stays on this many milliseconds after the "
-		       "last window under pressure." },
+		       "last window under pressure. A pressure that starts "
+		       "again within the hold it had after it ended holds "
+		       "twice as long, up to 8 times this." },
 	[PRIO_KEY_PENALTY_PAGES] = { GROUP(penalty_pages),
 		.type = PRIO_TYPE_U32, .def = "1024", .min = 1, .max = 1048576,
 		.doc = "Pages reported over memory.high for this group while "

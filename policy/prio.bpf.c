@@ -76,7 +76,11 @@
  *   above the configured level (low 0%, medium 60%, critical 95%) is
  *   pressure.  "scan" (the RFC sample's signal) is pressure once
  *   scan_threshold_pages pages are scanned within window_ms.  Pressure
- *   holds for hold_ms after the last pressured window.  A group keeps
+ *   holds for hold_ms after the last pressured window; one that starts
+ *   again within the hold it had after it ended holds twice as long, up
+ *   to 8 times hold_ms (prio_hold_shift()): a thrashing group's need is
+ *   not met when the lower groups can take its memory back the moment
+ *   its pressure ends, and they must stay yielded.  A group keeps
  *   windows for PRIO_MAX_DOMAINS domains at once.
  *
  * - A memcg_bpf_ops struct_ops, attached by the loader to every group that
@@ -457,10 +461,14 @@ static void pressure_on(struct prio_group_state *st, struct prio_domain_state *d
 			const struct prio_group_cfg *cfg, __u64 now,
 			__u32 severity)
 {
-	__u64 until = now + (__u64)cfg->hold_ms * PRIO_NS_PER_MS;
+	__u64 hold = (__u64)cfg->hold_ms * PRIO_NS_PER_MS, until;
 
-	if (st->pressured_until_ns <= now)
+	if (st->pressured_until_ns <= now) {
 		st->pressure_onset_ns = now;
+		st->hold_shift = prio_hold_shift(st->hold_shift, hold,
+						 st->pressured_until_ns, now);
+	}
+	until = now + prio_hold_ns(hold, st->hold_shift);
 	__sync_fetch_and_add(&st->pressure_ns,
 			     prio_pressure_extension(st->pressured_until_ns, now, until));
 	d->pressured_until_ns = until;

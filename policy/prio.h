@@ -178,6 +178,13 @@ struct prio_group_state {
 	__u64 refault_window_ns;
 	__u64 refault_window;
 	__u64 thrashing_until_ns;
+	/*
+	 * The hold of the latest pressure is hold_ms << hold_shift: a pressure
+	 * that starts again within the hold it had after it ended doubles it
+	 * (prio_hold_shift()).
+	 */
+	__u32 hold_shift;
+	__u32 pad_hold;
 };
 
 /* Per-group counters, per-CPU array indexed by group * PRIO_NR_STATS + stat. */

@@ -7,6 +7,7 @@
 #include "kernel/oomctl.h"
 #include "priority.h"
 #include "kernel/probe.h"
+#include "prio_math.h"
 #include "plan/oomplan.h"
 #include "print/status.h"
 #include "util.h"
@@ -102,7 +103,13 @@ static void text_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 	const struct prio_group_status *g = &st->groups[i];
 	const uint64_t *s = g->stats;
 
-	if (g->pressed)
+	if (g->pressed && g->state.hold_shift)
+		fprintf(out, "pressed for %" PRIu64 " ms more (held %" PRIu64
+			" ms after its last window: it came back within its "
+			"hold)\n", ms(g->state.pressured_until_ns - st->now_ns),
+			(uint64_t)prio_hold_ns(g->cfg.hold_ms,
+					       g->state.hold_shift));
+	else if (g->pressed)
 		fprintf(out, "pressed for %" PRIu64 " ms more\n",
 			ms(g->state.pressured_until_ns - st->now_ns));
 	else if (s[PRIO_STAT_WINDOWS])
@@ -445,8 +452,10 @@ static void json_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 		prio_status_json_str(level_name(main->last_level), out);
 	else
 		fputs("null", out);
-	fprintf(out, ",\"severity\":%u,\"total_ms\":%" PRIu64 ",\"domains\":[",
-		main ? main->severity : 0, ms(g->state.pressure_ns));
+	fprintf(out, ",\"severity\":%u,\"total_ms\":%" PRIu64 ",\"hold_ms\":%"
+		PRIu64 ",\"domains\":[", main ? main->severity : 0,
+		ms(g->state.pressure_ns),
+		(uint64_t)prio_hold_ns(g->cfg.hold_ms, g->state.hold_shift));
 	for (int k = 0; k < PRIO_MAX_DOMAINS; k++) {
 		if (!g->state.domains[k].cgroup_id)
 			continue;

@@ -147,6 +147,35 @@ static void test_pressure_extension(void **state)
 
 #define MS PRIO_NS_PER_MS
 
+static void test_hold_shift(void **state)
+{
+	__u64 hold = 1000 * MS, now = 50000 * MS;
+	__u32 shift = 0;
+
+	(void)state;
+	/* Never pressed before: the configured hold. */
+	assert_int_equal(prio_hold_shift(0, hold, 0, now), 0);
+	/* Back 300 ms after the end, three times: 2, 4, 8 times the hold. */
+	for (int i = 1; i <= 3; i++) {
+		shift = prio_hold_shift(shift, hold, now - 300 * MS, now);
+		assert_int_equal(shift, i);
+	}
+	assert_true(prio_hold_ns(hold, shift) == 8000 * MS);
+	/* No further than PRIO_HOLD_SHIFT_MAX. */
+	shift = prio_hold_shift(shift, hold, now - 300 * MS, now);
+	assert_int_equal(shift, PRIO_HOLD_SHIFT_MAX);
+	assert_true(prio_hold_ns(hold, 7) == 8000 * MS);
+	/* Within the doubled hold counts as soon: 1.5 s after a 2-s hold. */
+	assert_int_equal(prio_hold_shift(1, hold, now - 1500 * MS, now), 2);
+	/* Back only after the hold it had: a new need, the plain hold. */
+	assert_int_equal(prio_hold_shift(1, hold, now - 2000 * MS, now), 0);
+	assert_int_equal(prio_hold_shift(3, hold, now - 9000 * MS, now), 0);
+	/* hold_ms = 0 never doubles. */
+	assert_int_equal(prio_hold_shift(0, 0, now - 1, now), 0);
+	/* A clock that went back (an end after now): no doubling. */
+	assert_int_equal(prio_hold_shift(2, hold, now + 1, now), 0);
+}
+
 /* Throttle every 100 ms from t (ms) for n times; the verdicts' counts. */
 static void throttle_every_100ms(const struct prio_group_cfg *cfg,
 				 struct prio_bound *b, __u64 t, int n,
@@ -229,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_thrash),
 		cmocka_unit_test(test_penalty),
 		cmocka_unit_test(test_pressure_extension),
+		cmocka_unit_test(test_hold_shift),
 		cmocka_unit_test(test_bound_continuous),
 		cmocka_unit_test(test_bound_share),
 	};
