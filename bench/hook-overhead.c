@@ -12,6 +12,12 @@
  * (bench/run-policy-overhead: memcg-prio itself).  Rounds alternate which
  * configuration runs first (ABBA).
  *
+ * With -w MAXMB the loop refaults instead: CGROUP's memory.max is set to
+ * MAXMB, and the child maps MB once and writes every page of it ITERS
+ * times, so that each pass swaps out what the one before swapped in and
+ * faults it back (swap is required).  The cgroup's workingset_refault_anon
+ * over the whole run is printed, to show that the loop did refault.
+ *
  * A round's ratio is with / without of that round.  From MIN rounds on,
  * after every round, the median of the ratios gets a 95% bootstrap interval
  * (stats.h); the run stops once both ends lie within PCT percent of the
@@ -21,7 +27,7 @@
  * not a test: it asserts nothing.
  *
  * Usage: hook-overhead [-r MIN] [-R MAX] [-p PCT] [-i ITERS] [-m MB]
- *                      [-c CGROUP_DIR] [-o] [-a ATTACH -d DETACH]
+ *                      [-w MAXMB] [-c CGROUP_DIR] [-o] [-a ATTACH -d DETACH]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,28 +71,55 @@ static int write_str(const char *dir, const char *file, const char *s)
 	return ret;
 }
 
-/* One measurement: a child in CG charges MB megabytes ITERS times. */
-static double run_loop(const char *cg, size_t mb, int iters)
+/* Touch every page of [p, p + len). */
+static void touch(char *p, size_t len)
+{
+	for (size_t off = 0; off < len; off += 4096)
+		p[off] = 1;
+}
+
+/* What one measurement runs, and where. */
+struct loop {
+	const char *cg;
+	size_t mb;
+	int iters;
+	size_t max_mb;		/* -w: the refault loop under this memory.max */
+};
+
+/*
+ * One measurement: a child in lp->cg charges lp->mb megabytes lp->iters
+ * times, or (refault loop) maps them once and writes them lp->iters times.
+ */
+static double run_loop(const struct loop *lp, int iters)
 {
 	double t0 = now_s();
 	int status;
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		size_t len = mb << 20;
+		size_t len = lp->mb << 20;
 		char buf[32];
 
 		snprintf(buf, sizeof(buf), "%d", getpid());
-		if (write_str(cg, "cgroup.procs", buf))
+		if (write_str(lp->cg, "cgroup.procs", buf))
 			_exit(2);
+		if (lp->max_mb) {
+			char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p == MAP_FAILED)
+				_exit(1);
+			for (int i = 0; i < iters; i++)
+				touch(p, len);
+			_exit(0);
+		}
 		for (int i = 0; i < iters; i++) {
 			char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 			if (p == MAP_FAILED)
 				_exit(1);
-			for (size_t off = 0; off < len; off += 4096)
-				p[off] = 1;
+			touch(p, len);
 			munmap(p, len);
 		}
 		_exit(0);
@@ -149,14 +182,15 @@ static int setup_detach(struct setup *s)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hook-overhead [-r MIN] [-R MAX] [-p PCT] [-i ITERS] [-m MB] [-c CGROUP]\n"
-		"                     [-o] [-a ATTACH -d DETACH]\n\n"
+		"Usage: hook-overhead [-r MIN] [-R MAX] [-p PCT] [-i ITERS] [-m MB] [-w MAXMB]\n"
+		"                     [-c CGROUP] [-o] [-a ATTACH -d DETACH]\n\n"
 		"  -r MIN     rounds before the interval may stop the run (default: %d)\n"
 		"  -R MAX     rounds at most (default: %d, at most %d)\n"
 		"  -p PCT     stop once the 95%% interval of the median ratio lies within\n"
 		"             PCT %% of it on both sides (default: %g)\n"
 		"  -i ITERS   map-touch-unmap passes per run (default: 8)\n"
 		"  -m MB      MiB per pass (default: 64)\n"
+		"  -w MAXMB   the refault loop: memory.max MAXMB, MB written ITERS times\n"
 		"  -c CGROUP  where the loop runs (default: /sys/fs/cgroup/memcg-prio-bench)\n"
 		"  -o         attach the ops to CGROUP-elsewhere, a sibling, instead\n"
 		"  -a, -d     shell commands that attach and detach what is measured\n",
@@ -194,8 +228,8 @@ struct rounds {
  * median ratio is within the target, or the maximum is reached; 0, or -1
  * with a message printed.
  */
-static int run_rounds(struct setup *su, struct rounds *rs, const char *cg,
-		      size_t mb, int iters)
+static int run_rounds(struct setup *su, struct rounds *rs,
+		      const struct loop *lp)
 {
 	for (int r = 0; r < rs->max && !rs->met; r++) {
 		int hooked_first = r % 2;	/* neither always runs second */
@@ -207,7 +241,7 @@ static int run_rounds(struct setup *su, struct rounds *rs, const char *cg,
 
 			if (hook && setup_attach(su))
 				return -1;
-			t = run_loop(cg, mb, iters);
+			t = run_loop(lp, lp->iters);
 			if (hook && setup_detach(su))
 				return -1;
 			if (t < 0) {
@@ -233,13 +267,19 @@ static int run_rounds(struct setup *su, struct rounds *rs, const char *cg,
 
 /* The summary; sorts the measurements (the interval is computed before). */
 static void print_summary(struct setup *su, struct rounds *rs, bool elsewhere,
-			  size_t mb, int iters)
+			  const struct loop *lp, long long refaults)
 {
 	double base = stats_median(rs->base, rs->used);
 	double hooked = stats_median(rs->hooked, rs->used);
 
-	printf("charge loop: %d x %zu MiB map-touch-unmap per run, %d rounds\n",
-	       iters, mb, rs->used);
+	if (lp->max_mb)
+		printf("refault loop: %d writes of %zu MiB under memory.max %zu MiB "
+		       "per run, %d rounds; %lld refaults a run\n", lp->iters,
+		       lp->mb, lp->max_mb, rs->used,
+		       refaults < 0 ? -1 : refaults / (2 * rs->used + 1));
+	else
+		printf("charge loop: %d x %zu MiB map-touch-unmap per run, %d rounds\n",
+		       lp->iters, lp->mb, rs->used);
 	printf("median without:           %.3f s\n", base);
 	if (su->attach_cmd)
 		printf("median with '%s': %.3f s\n", su->attach_cmd, hooked);
@@ -263,18 +303,53 @@ static void print_summary(struct setup *su, struct rounds *rs, bool elsewhere,
 	       rs->ci.high, rs->target_pct, rs->met ? "met" : "max");
 }
 
+/* workingset_refault_anon of CG's memory.stat, or -1. */
+static long long refaults_of(const char *cg)
+{
+	char path[4200], key[64];
+	long long v, ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", cg);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, "workingset_refault_anon"))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+/* Is any swap on?  The refault loop needs it. */
+static bool swap_on(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1;
+}
+
 int main(int argc, char **argv)
 {
-	const char *cg = "/sys/fs/cgroup/memcg-prio-bench";
-	int iters = 8, c, ret = 1;
+	struct loop lp = { .cg = "/sys/fs/cgroup/memcg-prio-bench", .mb = 64,
+			   .iters = 8 };
+	long long refaults0;
+	int c, ret = 1;
 	bool created, elsewhere = false, created_other = false;
 	char other[4200];
 	struct rounds rs = { .min = DEFAULT_MIN_ROUNDS, .max = DEFAULT_MAX_ROUNDS,
 			     .target_pct = DEFAULT_TARGET_PCT };
 	struct setup su = { .cg_fd = -1 };
-	size_t mb = 64;
+	char max[32];
 
-	while ((c = getopt(argc, argv, "r:R:p:m:c:i:a:d:oh")) != -1) {
+	while ((c = getopt(argc, argv, "r:R:p:m:c:i:w:a:d:oh")) != -1) {
 		double v;
 
 		switch (c) {
@@ -293,9 +368,18 @@ int main(int argc, char **argv)
 			if (parse_num(c, optarg, 0.001, 100, &rs.target_pct))
 				return 2;
 			break;
-		case 'm': mb = strtoul(optarg, NULL, 0); break;
-		case 'c': cg = optarg; break;
-		case 'i': iters = atoi(optarg); break;
+		case 'm':
+		case 'w':
+			if (parse_num(c, optarg, 1, 1 << 20, &v))
+				return 2;
+			*(c == 'm' ? &lp.mb : &lp.max_mb) = v;
+			break;
+		case 'c': lp.cg = optarg; break;
+		case 'i':
+			if (parse_num(c, optarg, 1, 1 << 20, &v))
+				return 2;
+			lp.iters = v;
+			break;
 		case 'a': su.attach_cmd = optarg; break;
 		case 'd': su.detach_cmd = optarg; break;
 		case 'o': elsewhere = true; break;
@@ -311,18 +395,34 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hook-overhead: -a and -d go together\n");
 		return 2;
 	}
+	if (lp.max_mb && lp.max_mb >= lp.mb) {
+		fprintf(stderr, "hook-overhead: -w %zu: the refault loop wants a "
+			"memory.max below -m %zu\n", lp.max_mb, lp.mb);
+		return 2;
+	}
+	if (lp.max_mb && !swap_on()) {
+		fprintf(stderr, "hook-overhead: -w: the refault loop needs swap, "
+			"and /proc/swaps lists none\n");
+		return 2;
+	}
 	rs.base = calloc(rs.max, sizeof(double));
 	rs.hooked = calloc(rs.max, sizeof(double));
 	if (!rs.base || !rs.hooked) {
 		fprintf(stderr, "hook-overhead: out of memory\n");
 		goto out_free;
 	}
-	created = mkdir(cg, 0755) == 0;
+	created = mkdir(lp.cg, 0755) == 0;
 	if (!created && errno != EEXIST) {
-		fprintf(stderr, "hook-overhead: cannot create %s: %s\n", cg, strerror(errno));
+		fprintf(stderr, "hook-overhead: cannot create %s: %s\n", lp.cg,
+			strerror(errno));
 		goto out_free;
 	}
-	snprintf(other, sizeof(other), "%s-elsewhere", cg);
+	snprintf(max, sizeof(max), "%zuM", lp.max_mb);
+	if (lp.max_mb && write_str(lp.cg, "memory.max", max)) {
+		fprintf(stderr, "hook-overhead: cannot set %s/memory.max\n", lp.cg);
+		goto out_rmdir;
+	}
+	snprintf(other, sizeof(other), "%s-elsewhere", lp.cg);
 	if (elsewhere) {
 		created_other = mkdir(other, 0755) == 0;
 		if (!created_other && errno != EEXIST) {
@@ -331,25 +431,29 @@ int main(int argc, char **argv)
 			goto out_rmdir;
 		}
 	}
-	su.cg_fd = open(elsewhere ? other : cg, O_RDONLY | O_DIRECTORY);
+	su.cg_fd = open(elsewhere ? other : lp.cg, O_RDONLY | O_DIRECTORY);
 	su.skel = hook_overhead__open_and_load();
 	if (su.cg_fd < 0 || !su.skel) {
 		fprintf(stderr, "hook-overhead: setup failed: %s\n", strerror(errno));
 		goto out_close;
 	}
 
-	run_loop(cg, mb, 1);	/* warm up */
-	if (run_rounds(&su, &rs, cg, mb, iters))
+	refaults0 = refaults_of(lp.cg);
+	run_loop(&lp, lp.max_mb ? lp.iters : 1);	/* warm up */
+	if (run_rounds(&su, &rs, &lp))
 		goto out_close;
-	print_summary(&su, &rs, elsewhere, mb, iters);
+	print_summary(&su, &rs, elsewhere, &lp,
+		      refaults0 < 0 ? -1 : refaults_of(lp.cg) - refaults0);
 	ret = 0;
 out_close:
 	hook_overhead__destroy(su.skel);
 	if (su.cg_fd >= 0)
 		close(su.cg_fd);
 out_rmdir:
+	if (lp.max_mb && !created)
+		write_str(lp.cg, "memory.max", "max");
 	if (created)
-		rmdir(cg);
+		rmdir(lp.cg);
 	if (created_other)
 		rmdir(other);
 out_free:

@@ -66,17 +66,20 @@ bench_check_args() {
 # in hook-overhead.c), so: boot, plus per round of each run ATTACH_S for
 # attaching and detaching and, for each of its two trials, 1 s and 3 s per
 # 512 MiB map-touch-unmap passes (-i x -m; about 3 times what they take
-# under TCG here).  Options it does not know are left to hook-overhead.
+# under TCG here), 30 s per 512 MiB written by the refault loop (-w: each
+# page goes out to zram and comes back).  Options it does not know are left
+# to hook-overhead.
 bench_hook_timeout() {
-	local places=$1 attach_s=$2 max=150 iters=8 mb=64 opt OPTIND=1
+	local places=$1 attach_s=$2 max=150 iters=8 mb=64 per=3 opt OPTIND=1
 	shift 2
-	while getopts :r:R:p:i:m:c:a:d:oh opt; do
+	while getopts :r:R:p:i:m:w:c:a:d:oh opt; do
 		[[ ${OPTARG:-} =~ ^[1-9][0-9]*$ ]] || continue
 		case $opt in
 		R) max=$OPTARG ;;
 		i) iters=$OPTARG ;;
 		m) mb=$OPTARG ;;
+		w) per=30 ;;
 		esac
 	done
-	echo $((300 + places * max * (attach_s + 2 * (1 + 3 * iters * mb / 512))))
+	echo $((300 + places * max * (attach_s + 2 * (1 + per * iters * mb / 512))))
 }
