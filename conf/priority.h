@@ -67,6 +67,7 @@ struct prio_conf_group {
 	uint32_t scan_threshold_pages;  /* raw mode if > 0 */
 	uint32_t window_ms;             /* raw-mode window */
 	uint32_t hold_ms;               /* pressure outlives its window */
+	uint32_t hold_doublings;        /* ... doubled when it comes back */
 	uint32_t penalty_pages;         /* pages over memory.high when throttled */
 	uint32_t penalty_max_pages;     /* >= penalty_pages */
 	bool penalty_scaling;

@@ -143,7 +143,15 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		.doc = "Pressure stays on this many milliseconds after the "
 		       "last window under pressure. A pressure that starts "
 		       "again within the hold it had after it ended holds "
-		       "twice as long, up to 8 times this." },
+		       "twice as long (see hold_doublings)." },
+	[PRIO_KEY_HOLD_DOUBLINGS] = { GROUP(hold_doublings),
+		.type = PRIO_TYPE_U32, .def = "3", .min = 0, .max = 6,
+		.doc = "How many times the hold may double while the pressure "
+		       "keeps coming back within it: the lower groups stay "
+		       "yielded up to hold_ms times 2 to this power after the "
+		       "last window under pressure. 0 keeps the hold at "
+		       "hold_ms, and a lower group may take back memory the "
+		       "moment a pressure ends." },
 	[PRIO_KEY_PENALTY_PAGES] = { GROUP(penalty_pages),
 		.type = PRIO_TYPE_U32, .def = "1024", .min = 1, .max = 1048576,
 		.doc = "Pages reported over memory.high for this group while "

@@ -78,7 +78,7 @@
  *   scan_threshold_pages pages are scanned within window_ms.  Pressure
  *   holds for hold_ms after the last pressured window; one that starts
  *   again within the hold it had after it ended holds twice as long, up
- *   to 8 times hold_ms (prio_hold_shift()): a thrashing group's need is
+ *   to hold_doublings times (prio_hold_shift()): a thrashing group's need is
  *   not met when the lower groups can take its memory back the moment
  *   its pressure ends, and they must stay yielded.  A group keeps
  *   windows for PRIO_MAX_DOMAINS domains at once.
@@ -465,7 +465,8 @@ static void pressure_on(struct prio_group_state *st, struct prio_domain_state *d
 
 	if (st->pressured_until_ns <= now) {
 		st->pressure_onset_ns = now;
-		st->hold_shift = prio_hold_shift(st->hold_shift, hold,
+		st->hold_shift = prio_hold_shift(st->hold_shift,
+						 cfg->hold_doublings, hold,
 						 st->pressured_until_ns, now);
 	}
 	until = now + prio_hold_ns(hold, st->hold_shift);

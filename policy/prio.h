@@ -94,6 +94,7 @@ struct prio_group_cfg {
 	__u32 scan_threshold_pages;
 	__u32 window_ms;
 	__u32 hold_ms;
+	__u32 hold_doublings;		/* at most PRIO_HOLD_DOUBLINGS_MAX */
 	__u32 penalty_pages;
 	__u32 penalty_max_pages;
 	__u32 penalty_scaling;		/* bool */
@@ -180,8 +181,8 @@ struct prio_group_state {
 	__u64 thrashing_until_ns;
 	/*
 	 * The hold of the latest pressure is hold_ms << hold_shift: a pressure
-	 * that starts again within the hold it had after it ended doubles it
-	 * (prio_hold_shift()).
+	 * that starts again within the hold it had after it ended doubles it,
+	 * up to hold_doublings times (prio_hold_shift()).
 	 */
 	__u32 hold_shift;
 	__u32 pad_hold;

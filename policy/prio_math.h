@@ -119,28 +119,31 @@ static inline __u64 prio_pressure_extension(__u64 old_until_ns, __u64 now_ns,
  * (@hold_ns << @shift) after its last pressured window, and starts again
  * at @now_ns.  Back within that hold: it was let go too early (the lower
  * groups took back at once what the pressed group needs, and it lacks it
- * again), so this one holds twice as long, up to PRIO_HOLD_SHIFT_MAX
- * doublings.  Back later: a new need, the configured hold.  Returns the
- * shift of the new pressure's hold.
+ * again), so this one holds twice as long, up to @max doublings (the
+ * group's hold_doublings, at most PRIO_HOLD_DOUBLINGS_MAX).  Back later: a
+ * new need, the configured hold.  Returns the shift of the new pressure's
+ * hold.
  */
-#define PRIO_HOLD_SHIFT_MAX	3
+#define PRIO_HOLD_DOUBLINGS_MAX	6
 
-static inline __u32 prio_hold_shift(__u32 shift, __u64 hold_ns,
+static inline __u32 prio_hold_shift(__u32 shift, __u32 max, __u64 hold_ns,
 				    __u64 ended_ns, __u64 now_ns)
 {
-	if (shift > PRIO_HOLD_SHIFT_MAX)
-		shift = PRIO_HOLD_SHIFT_MAX;
+	if (max > PRIO_HOLD_DOUBLINGS_MAX)
+		max = PRIO_HOLD_DOUBLINGS_MAX;
+	if (shift > max)
+		shift = max;
 	if (!ended_ns || now_ns < ended_ns ||
 	    now_ns - ended_ns >= hold_ns << shift)
 		return 0;
-	return shift < PRIO_HOLD_SHIFT_MAX ? shift + 1 : shift;
+	return shift < max ? shift + 1 : shift;
 }
 
 /* The hold of a pressure whose hold shift is @shift. */
 static inline __u64 prio_hold_ns(__u64 hold_ns, __u32 shift)
 {
-	return hold_ns << (shift < PRIO_HOLD_SHIFT_MAX ? shift :
-			   PRIO_HOLD_SHIFT_MAX);
+	return hold_ns << (shift < PRIO_HOLD_DOUBLINGS_MAX ? shift :
+			   PRIO_HOLD_DOUBLINGS_MAX);
 }
 
 /*

@@ -233,6 +233,7 @@ void prio_plan_group_cfg(const struct prio_config *c,
 	cfg.scan_threshold_pages = g->scan_threshold_pages;
 	cfg.window_ms = g->window_ms;
 	cfg.hold_ms = g->hold_ms;
+	cfg.hold_doublings = g->hold_doublings;
 	cfg.penalty_pages = g->penalty_pages;
 	cfg.penalty_max_pages = g->penalty_max_pages;
 	cfg.penalty_scaling = g->penalty_scaling;

@@ -68,6 +68,7 @@ void assert_group_keys_equal(const struct prio_conf_group *a,
 	assert_int_equal(a->scan_threshold_pages, b->scan_threshold_pages);
 	assert_int_equal(a->window_ms, b->window_ms);
 	assert_int_equal(a->hold_ms, b->hold_ms);
+	assert_int_equal(a->hold_doublings, b->hold_doublings);
 	assert_int_equal(a->penalty_pages, b->penalty_pages);
 	assert_int_equal(a->penalty_max_pages, b->penalty_max_pages);
 	assert_int_equal(a->penalty_scaling, b->penalty_scaling);

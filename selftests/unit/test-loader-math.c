@@ -154,26 +154,36 @@ static void test_hold_shift(void **state)
 
 	(void)state;
 	/* Never pressed before: the configured hold. */
-	assert_int_equal(prio_hold_shift(0, hold, 0, now), 0);
+	assert_int_equal(prio_hold_shift(0, 3, hold, 0, now), 0);
 	/* Back 300 ms after the end, three times: 2, 4, 8 times the hold. */
 	for (int i = 1; i <= 3; i++) {
-		shift = prio_hold_shift(shift, hold, now - 300 * MS, now);
+		shift = prio_hold_shift(shift, 3, hold, now - 300 * MS, now);
 		assert_int_equal(shift, i);
 	}
 	assert_true(prio_hold_ns(hold, shift) == 8000 * MS);
-	/* No further than PRIO_HOLD_SHIFT_MAX. */
-	shift = prio_hold_shift(shift, hold, now - 300 * MS, now);
-	assert_int_equal(shift, PRIO_HOLD_SHIFT_MAX);
-	assert_true(prio_hold_ns(hold, 7) == 8000 * MS);
+	/* No further than hold_doublings. */
+	shift = prio_hold_shift(shift, 3, hold, now - 300 * MS, now);
+	assert_int_equal(shift, 3);
+	/* hold_doublings = 0: the hold stays. */
+	assert_int_equal(prio_hold_shift(0, 0, hold, now - 300 * MS, now), 0);
+	assert_int_equal(prio_hold_shift(2, 0, hold, now - 300 * MS, now), 0);
+	/* A lowered hold_doublings (a replace) clamps a longer shift. */
+	assert_int_equal(prio_hold_shift(3, 1, hold, now - 300 * MS, now), 1);
+	/* Never beyond PRIO_HOLD_DOUBLINGS_MAX, whatever is asked. */
+	shift = 0;
+	for (int i = 0; i < 10; i++)
+		shift = prio_hold_shift(shift, 99, hold, now - 1 * MS, now);
+	assert_int_equal(shift, PRIO_HOLD_DOUBLINGS_MAX);
+	assert_true(prio_hold_ns(hold, 99) == hold << PRIO_HOLD_DOUBLINGS_MAX);
 	/* Within the doubled hold counts as soon: 1.5 s after a 2-s hold. */
-	assert_int_equal(prio_hold_shift(1, hold, now - 1500 * MS, now), 2);
+	assert_int_equal(prio_hold_shift(1, 3, hold, now - 1500 * MS, now), 2);
 	/* Back only after the hold it had: a new need, the plain hold. */
-	assert_int_equal(prio_hold_shift(1, hold, now - 2000 * MS, now), 0);
-	assert_int_equal(prio_hold_shift(3, hold, now - 9000 * MS, now), 0);
+	assert_int_equal(prio_hold_shift(1, 3, hold, now - 2000 * MS, now), 0);
+	assert_int_equal(prio_hold_shift(3, 3, hold, now - 9000 * MS, now), 0);
 	/* hold_ms = 0 never doubles. */
-	assert_int_equal(prio_hold_shift(0, 0, now - 1, now), 0);
+	assert_int_equal(prio_hold_shift(0, 3, 0, now - 1, now), 0);
 	/* A clock that went back (an end after now): no doubling. */
-	assert_int_equal(prio_hold_shift(2, hold, now + 1, now), 0);
+	assert_int_equal(prio_hold_shift(2, 3, hold, now + 1, now), 0);
 }
 
 /* Throttle every 100 ms from t (ms) for n times; the verdicts' counts. */

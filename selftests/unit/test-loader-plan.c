@@ -267,7 +267,7 @@ static void test_cfg(void **state)
 	mkdirs("h");
 	mkdirs("l");
 	load("[group.high]\npath = h\npriority = high\npressure_level = critical\n"
-	     "window_pages = 1024\nhold_ms = 250\n"
+	     "window_pages = 1024\nhold_ms = 250\nhold_doublings = 5\n"
 	     "[group.low]\npath = l\npriority = low\nscan_threshold_pages = 300\n"
 	     "window_ms = 500\npenalty_pages = 64\npenalty_max_pages = 128\n"
 	     "penalty_scaling = true\nthrottle_max_ms = 2000\n"
@@ -282,6 +282,7 @@ static void test_cfg(void **state)
 	assert_int_equal(c.level, 2);
 	assert_int_equal(c.window_pages, 1024);
 	assert_int_equal(c.hold_ms, 250);
+	assert_int_equal(c.hold_doublings, 5);
 	/* Not set for high: the defaults. */
 	assert_int_equal(c.throttle_max_ms, 30000);
 	assert_int_equal(c.throttle_max_share, 90);
@@ -295,6 +296,7 @@ static void test_cfg(void **state)
 	assert_int_equal(c.trigger, PRIO_TRIGGER_SCAN);
 	assert_int_equal(c.scan_threshold_pages, 300);
 	assert_int_equal(c.window_ms, 500);
+	assert_int_equal(c.hold_doublings, 3);	/* the default */
 	assert_int_equal(c.penalty_pages, 64);
 	assert_int_equal(c.penalty_max_pages, 128);
 	assert_int_equal(c.penalty_scaling, 1);
