@@ -145,7 +145,8 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "again within the hold it had after it ended holds "
 		       "twice as long (see hold_doublings)." },
 	[PRIO_KEY_HOLD_DOUBLINGS] = { GROUP(hold_doublings),
-		.type = PRIO_TYPE_U32, .def = "3", .min = 0, .max = 6,
+		.type = PRIO_TYPE_U32, .def = "3", .min = 0,
+		.max = PRIO_HOLD_DOUBLINGS_MAX,
 		.doc = "How many times the hold may double while the pressure "
 		       "keeps coming back within it: the lower groups stay "
 		       "yielded up to hold_ms times 2 to this power after the "

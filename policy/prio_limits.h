@@ -24,6 +24,9 @@
 /* Bytes in the config's other paths (cgroup_root, pin_path, its own name). */
 #define PRIO_PATH_MAX		4096
 
+/* Most doublings of a pressure's hold: key hold_doublings, prio_hold_shift(). */
+#define PRIO_HOLD_DOUBLINGS_MAX	6
+
 /* vmpressure levels: reclaim inefficiency of at least 0 %, 60 %, 95 %. */
 enum prio_level {
 	PRIO_LEVEL_LOW,

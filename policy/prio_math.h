@@ -124,8 +124,6 @@ static inline __u64 prio_pressure_extension(__u64 old_until_ns, __u64 now_ns,
  * new need, the configured hold.  Returns the shift of the new pressure's
  * hold.
  */
-#define PRIO_HOLD_DOUBLINGS_MAX	6
-
 static inline __u32 prio_hold_shift(__u32 shift, __u32 max, __u64 hold_ns,
 				    __u64 ended_ns, __u64 now_ns)
 {
