@@ -469,7 +469,7 @@ static void pressure_on(struct prio_group_state *st, struct prio_domain_state *d
 						 cfg->hold_doublings, hold,
 						 st->pressured_until_ns, now);
 	}
-	until = now + prio_hold_ns(hold, st->hold_shift);
+	until = now + prio_hold_ns(hold, st->hold_shift, cfg->hold_doublings);
 	__sync_fetch_and_add(&st->pressure_ns,
 			     prio_pressure_extension(st->pressured_until_ns, now, until));
 	d->pressured_until_ns = until;

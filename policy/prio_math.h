@@ -137,11 +137,16 @@ static inline __u32 prio_hold_shift(__u32 shift, __u32 max, __u64 hold_ns,
 	return shift < max ? shift + 1 : shift;
 }
 
-/* The hold of a pressure whose hold shift is @shift. */
-static inline __u64 prio_hold_ns(__u64 hold_ns, __u32 shift)
+/*
+ * The hold of a pressure whose hold shift is @shift, in a group that may
+ * double it @max times now: a replace that lowered hold_doublings shortens
+ * a running pressure's hold at its next window, not only the next one's.
+ */
+static inline __u64 prio_hold_ns(__u64 hold_ns, __u32 shift, __u32 max)
 {
-	return hold_ns << (shift < PRIO_HOLD_DOUBLINGS_MAX ? shift :
-			   PRIO_HOLD_DOUBLINGS_MAX);
+	if (max > PRIO_HOLD_DOUBLINGS_MAX)
+		max = PRIO_HOLD_DOUBLINGS_MAX;
+	return hold_ns << (shift < max ? shift : max);
 }
 
 /*

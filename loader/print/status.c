@@ -103,12 +103,13 @@ static void text_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 	const struct prio_group_status *g = &st->groups[i];
 	const uint64_t *s = g->stats;
 
-	if (g->pressed && g->state.hold_shift)
+	if (g->pressed && g->state.hold_shift && g->cfg.hold_doublings)
 		fprintf(out, "pressed for %" PRIu64 " ms more (held %" PRIu64
 			" ms after its last window: it came back within its "
 			"hold)\n", ms(g->state.pressured_until_ns - st->now_ns),
 			(uint64_t)prio_hold_ns(g->cfg.hold_ms,
-					       g->state.hold_shift));
+					       g->state.hold_shift,
+					       g->cfg.hold_doublings));
 	else if (g->pressed)
 		fprintf(out, "pressed for %" PRIu64 " ms more\n",
 			ms(g->state.pressured_until_ns - st->now_ns));
@@ -455,7 +456,8 @@ static void json_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 	fprintf(out, ",\"severity\":%u,\"total_ms\":%" PRIu64 ",\"hold_ms\":%"
 		PRIu64 ",\"domains\":[", main ? main->severity : 0,
 		ms(g->state.pressure_ns),
-		(uint64_t)prio_hold_ns(g->cfg.hold_ms, g->state.hold_shift));
+		(uint64_t)prio_hold_ns(g->cfg.hold_ms, g->state.hold_shift,
+				       g->cfg.hold_doublings));
 	for (int k = 0; k < PRIO_MAX_DOMAINS; k++) {
 		if (!g->state.domains[k].cgroup_id)
 			continue;

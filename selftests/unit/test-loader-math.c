@@ -160,21 +160,24 @@ static void test_hold_shift(void **state)
 		shift = prio_hold_shift(shift, 3, hold, now - 300 * MS, now);
 		assert_int_equal(shift, i);
 	}
-	assert_true(prio_hold_ns(hold, shift) == 8000 * MS);
+	assert_true(prio_hold_ns(hold, shift, 3) == 8000 * MS);
 	/* No further than hold_doublings. */
 	shift = prio_hold_shift(shift, 3, hold, now - 300 * MS, now);
 	assert_int_equal(shift, 3);
 	/* hold_doublings = 0: the hold stays. */
 	assert_int_equal(prio_hold_shift(0, 0, hold, now - 300 * MS, now), 0);
 	assert_int_equal(prio_hold_shift(2, 0, hold, now - 300 * MS, now), 0);
-	/* A lowered hold_doublings (a replace) clamps a longer shift. */
+	/* A lowered hold_doublings (a replace) clamps a longer shift, for
+	 * the next pressure and for the hold of the running one. */
 	assert_int_equal(prio_hold_shift(3, 1, hold, now - 300 * MS, now), 1);
+	assert_true(prio_hold_ns(hold, 3, 1) == 2000 * MS);
+	assert_true(prio_hold_ns(hold, 3, 0) == hold);
 	/* Never beyond PRIO_HOLD_DOUBLINGS_MAX, whatever is asked. */
 	shift = 0;
 	for (int i = 0; i < 10; i++)
 		shift = prio_hold_shift(shift, 99, hold, now - 1 * MS, now);
 	assert_int_equal(shift, PRIO_HOLD_DOUBLINGS_MAX);
-	assert_true(prio_hold_ns(hold, 99) == hold << PRIO_HOLD_DOUBLINGS_MAX);
+	assert_true(prio_hold_ns(hold, 99, 99) == hold << PRIO_HOLD_DOUBLINGS_MAX);
 	/* Within the doubled hold counts as soon: 1.5 s after a 2-s hold. */
 	assert_int_equal(prio_hold_shift(1, 3, hold, now - 1500 * MS, now), 2);
 	/* Back only after the hold it had: a new need, the plain hold. */
