@@ -10,6 +10,11 @@ CG=/sys/fs/cgroup
 
 fail() {
 	echo "FAILED: $*" >&2
+	# What a running --foreground said: the state the test found.
+	if [[ -n ${TMP:-} && -s $TMP/fg.out && -e $TMP/fg.pid ]]; then
+		echo "--foreground's last lines:" >&2
+		tail -n 40 "$TMP/fg.out" | sed 's/^/  fg: /' >&2
+	fi
 	exit 1
 }
 
