@@ -115,26 +115,33 @@ static inline __u64 prio_pressure_extension(__u64 old_until_ns, __u64 now_ns,
 }
 
 /*
+ * The shift of a hold that may double @max times (a group's
+ * hold_doublings, at most PRIO_HOLD_DOUBLINGS_MAX): @shift, no further.
+ */
+static inline __u32 prio_hold_cap(__u32 shift, __u32 max)
+{
+	if (max > PRIO_HOLD_DOUBLINGS_MAX)
+		max = PRIO_HOLD_DOUBLINGS_MAX;
+	return shift < max ? shift : max;
+}
+
+/*
  * Hysteresis of a pressure.  It ended @ended_ns (0: never pressed), hold
  * (@hold_ns << @shift) after its last pressured window, and starts again
  * at @now_ns.  Back within that hold: it was let go too early (the lower
  * groups took back at once what the pressed group needs, and it lacks it
- * again), so this one holds twice as long, up to @max doublings (the
- * group's hold_doublings, at most PRIO_HOLD_DOUBLINGS_MAX).  Back later: a
- * new need, the configured hold.  Returns the shift of the new pressure's
- * hold.
+ * again), so this one holds twice as long, up to @max doublings
+ * (prio_hold_cap()).  Back later: a new need, the configured hold.
+ * Returns the shift of the new pressure's hold.
  */
 static inline __u32 prio_hold_shift(__u32 shift, __u32 max, __u64 hold_ns,
 				    __u64 ended_ns, __u64 now_ns)
 {
-	if (max > PRIO_HOLD_DOUBLINGS_MAX)
-		max = PRIO_HOLD_DOUBLINGS_MAX;
-	if (shift > max)
-		shift = max;
+	shift = prio_hold_cap(shift, max);
 	if (!ended_ns || now_ns < ended_ns ||
 	    now_ns - ended_ns >= hold_ns << shift)
 		return 0;
-	return shift < max ? shift + 1 : shift;
+	return prio_hold_cap(shift + 1, max);
 }
 
 /*
@@ -144,9 +151,7 @@ static inline __u32 prio_hold_shift(__u32 shift, __u32 max, __u64 hold_ns,
  */
 static inline __u64 prio_hold_ns(__u64 hold_ns, __u32 shift, __u32 max)
 {
-	if (max > PRIO_HOLD_DOUBLINGS_MAX)
-		max = PRIO_HOLD_DOUBLINGS_MAX;
-	return hold_ns << (shift < max ? shift : max);
+	return hold_ns << prio_hold_cap(shift, max);
 }
 
 /*

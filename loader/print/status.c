@@ -103,7 +103,8 @@ static void text_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 	const struct prio_group_status *g = &st->groups[i];
 	const uint64_t *s = g->stats;
 
-	if (g->pressed && g->state.hold_shift && g->cfg.hold_doublings)
+	if (g->pressed &&
+	    prio_hold_cap(g->state.hold_shift, g->cfg.hold_doublings))
 		fprintf(out, "pressed for %" PRIu64 " ms more (held %" PRIu64
 			" ms after its last window: it came back within its "
 			"hold)\n", ms(g->state.pressured_until_ns - st->now_ns),
