@@ -775,23 +775,39 @@ struct {
 #define PRIO_GIVEBACK_IDLE_NS	(1000 * PRIO_NS_PER_MS)
 
 /*
- * @presser's charges had to reclaim @pages in @domain, where it is pressed:
- * the groups of lower priority that hold memory there owe them, in equal
- * shares.
+ * How many groups of lower priority than @prio hold memory in @domain.
+ * Global, not static, like giveback_owe(): the verifier checks a global
+ * function once per program, with arguments it knows nothing of, instead
+ * of at every call site with the caller's state; its loop over up to
+ * PRIO_MAX_GROUPS groups, inlined into prio_direct_end()'s loop over the
+ * domains, made a config of 64 groups exceed the verifier's 1M
+ * instructions.
  */
-static void giveback_owe(__u32 presser, __u64 domain, __u64 pages)
+__noinline __u32 lower_groups_in(__u64 domain, __u32 prio)
 {
-	__u32 prio, i, n = 0;
-	__u64 share;
+	__u32 i, n = 0;
 
-	if (presser >= PRIO_MAX_GROUPS)
-		return;
-	prio = group_cfg(presser)->priority;
 	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++)
 		if (prio_groups[i].priority < prio && domain_holds(domain, i))
 			n++;
+	return n;
+}
+
+/*
+ * @presser, of priority @prio, had to reclaim @pages in @domain, where it
+ * is pressed: the groups of lower priority that hold memory there owe
+ * them, in equal shares.  Global (see lower_groups_in()); returns how many
+ * groups owe.
+ */
+__noinline int giveback_owe(__u32 presser, __u32 prio, __u64 domain,
+			    __u64 pages)
+{
+	__u32 i, n;
+	__u64 share;
+
+	n = lower_groups_in(domain, prio);
 	if (!n || !pages)
-		return;
+		return 0;
 	share = (pages + n - 1) / n;
 	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++) {
 		struct giveback *gb;
@@ -807,6 +823,7 @@ static void giveback_owe(__u32 presser, __u64 domain, __u64 pages)
 		__sync_fetch_and_add(&gb->owed, share);
 		bpf_wq_start(&gb->wq, 0);
 	}
+	return n;
 }
 
 /*
@@ -926,17 +943,6 @@ int BPF_PROG(prio_reclaim_enter, struct mem_cgroup *memcg,
 	return 0;
 }
 
-/* Does domain @domain hold memory of a group of lower priority than @prio? */
-static bool domain_holds_lower(__u64 domain, __u32 prio)
-{
-	__u32 i;
-
-	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++)
-		if (prio_groups[i].priority < prio && domain_holds(domain, i))
-			return true;
-	return false;
-}
-
 /*
  * A charge of the current task had to reclaim @reclaimed pages for the
  * limit of @domain (the cgroup id of the reclaim's target, at @level;
@@ -977,11 +983,11 @@ static void charge_reclaimed(__u64 domain, __u32 level, __u32 cause,
 		pressure_on(st, d, cfg, now, d->severity);
 		stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
 		if (prio_giveback)
-			giveback_owe(group, domain, reclaimed);
+			giveback_owe(group, prio, domain, reclaimed);
 		return;
 	}
 	if (st->thrashing_until_ns <= now || !reclaimed ||
-	    !domain_holds_lower(domain, prio))
+	    !lower_groups_in(domain, prio))
 		return;
 	d = domain_slot(group, st, domain, level, now);
 	d->last_seen_ns = now;
@@ -990,7 +996,7 @@ static void charge_reclaimed(__u64 domain, __u32 level, __u32 cause,
 	stat_add(group, PRIO_STAT_THRASH_PRESSURES, 1);
 	stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
 	if (prio_giveback)
-		giveback_owe(group, domain, reclaimed);
+		giveback_owe(group, prio, domain, reclaimed);
 }
 
 /*
@@ -1375,7 +1381,7 @@ int BPF_PROG(prio_below_low, struct mem_cgroup *target, struct mem_cgroup *memcg
 	prio = group_cfg(group)->priority;
 	now = bpf_ktime_get_ns();
 	domain = cgroup_id_of(BPF_CORE_READ(target, css.cgroup));
-	if (!pressed_in(group, domain, now) || !domain_holds_lower(domain, prio) ||
+	if (!pressed_in(group, domain, now) || !lower_groups_in(domain, prio) ||
 	    dry_run)
 		return 0;
 	stat_add(group, PRIO_STAT_SHIELDED, 1);
