@@ -775,55 +775,78 @@ struct {
 #define PRIO_GIVEBACK_IDLE_NS	(1000 * PRIO_NS_PER_MS)
 
 /*
- * How many groups of lower priority than @prio hold memory in @domain.
- * Global, not static, like giveback_owe(): the verifier checks a global
- * function once per program, with arguments it knows nothing of, instead
- * of at every call site with the caller's state; its loop over up to
- * PRIO_MAX_GROUPS groups, inlined into prio_direct_end()'s loop over the
- * domains, made a config of 64 groups exceed the verifier's 1M
- * instructions.
+ * The loops over the groups of the give-back run as bpf_loop() callbacks:
+ * the verifier checks a callback's body until it converges, not once per
+ * group at each call site with the caller's state (a config of 64 groups
+ * cost the programs that inline them 289,000 instructions each as global
+ * functions, and failed with E2BIG when inlined).
  */
-__noinline __u32 lower_groups_in(__u64 domain, __u32 prio)
-{
-	__u32 i, n = 0;
+struct lower_walk {
+	__u64 domain;		/* cgroup id of the domain */
+	__u64 share;		/* pages each lower group owes */
+	__u32 prio;		/* groups below this priority */
+	__u32 presser;		/* group whose need it is */
+	__u32 n;		/* lower groups that hold memory in domain */
+	__u32 pad;
+};
 
-	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++)
-		if (prio_groups[i].priority < prio && domain_holds(domain, i))
-			n++;
-	return n;
+static long count_lower(__u64 i, void *data)
+{
+	struct lower_walk *w = data;
+
+	if (i >= PRIO_MAX_GROUPS)
+		return 1;
+	if (prio_groups[i].priority < w->prio && domain_holds(w->domain, i))
+		w->n++;
+	return 0;
+}
+
+/* How many groups of lower priority than @prio hold memory in @domain. */
+static __u32 lower_groups_in(__u64 domain, __u32 prio)
+{
+	struct lower_walk w = { .domain = domain, .prio = prio };
+
+	bpf_loop(prio_nr_groups, count_lower, &w, 0);
+	return w.n;
+}
+
+static long owe_share(__u64 i, void *data)
+{
+	struct lower_walk *w = data;
+	struct giveback *gb;
+	__u32 idx = i;
+
+	if (i >= PRIO_MAX_GROUPS)
+		return 1;
+	if (prio_groups[i].priority >= w->prio || !domain_holds(w->domain, i))
+		return 0;
+	gb = bpf_map_lookup_elem(&giveback, &idx);
+	if (!gb)
+		return 0;
+	gb->presser = w->presser;
+	gb->domain = w->domain;
+	__sync_fetch_and_add(&gb->owed, w->share);
+	bpf_wq_start(&gb->wq, 0);
+	return 0;
 }
 
 /*
  * @presser, of priority @prio, had to reclaim @pages in @domain, where it
  * is pressed: the groups of lower priority that hold memory there owe
- * them, in equal shares.  Global (see lower_groups_in()); returns how many
- * groups owe.
+ * them, in equal shares.
  */
-__noinline int giveback_owe(__u32 presser, __u32 prio, __u64 domain,
-			    __u64 pages)
+static void giveback_owe(__u32 presser, __u32 prio, __u64 domain,
+			 __u64 pages)
 {
-	__u32 i, n;
-	__u64 share;
+	struct lower_walk w = {
+		.domain = domain, .prio = prio, .presser = presser,
+	};
+	__u32 n = lower_groups_in(domain, prio);
 
-	n = lower_groups_in(domain, prio);
 	if (!n || !pages)
-		return 0;
-	share = (pages + n - 1) / n;
-	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++) {
-		struct giveback *gb;
-		__u32 idx = i;
-
-		if (prio_groups[i].priority >= prio || !domain_holds(domain, i))
-			continue;
-		gb = bpf_map_lookup_elem(&giveback, &idx);
-		if (!gb)
-			continue;
-		gb->presser = presser;
-		gb->domain = domain;
-		__sync_fetch_and_add(&gb->owed, share);
-		bpf_wq_start(&gb->wq, 0);
-	}
-	return n;
+		return;
+	w.share = (pages + n - 1) / n;
+	bpf_loop(prio_nr_groups, owe_share, &w, 0);
 }
 
 /*
@@ -891,9 +914,10 @@ static int giveback_work(void *map, int *key, void *value)
 SEC("syscall")
 int prio_giveback_setup(void *ctx)
 {
-	__u32 i;
+	int i;
 
-	for (i = 0; i < PRIO_MAX_GROUPS; i++) {
+	/* An open-coded iterator: verified once, not 64 rounds. */
+	bpf_for(i, 0, PRIO_MAX_GROUPS) {
 		struct giveback *gb;
 		__u32 idx = i;
 
@@ -1294,15 +1318,54 @@ static bool spared(const struct prio_group_cfg *cfg, __u32 group,
 	return true;
 }
 
+/*
+ * The search of prio_pages_over_high() for a group that presses @group,
+ * a bpf_loop() callback (see struct lower_walk): the groups of higher
+ * priority come first in the config.
+ */
+struct presser_walk {
+	__u64 cgrp;		/* the charged memcg's cgroup, read with CO-RE */
+	__u64 now;
+	__u64 domain;		/* cgroup id of the domain it presses in */
+	__u32 prio;		/* priority of the charged group */
+	__u32 presser;		/* PRIO_MAX_GROUPS: none found */
+	__u32 severity;		/* of that domain's last pressured window */
+	__u32 cause;		/* enum prio_cause of that domain */
+	__u32 elsewhere;	/* a higher group is pressed, in another domain */
+	__u32 pad;
+};
+
+static long find_presser(__u64 i, void *data)
+{
+	struct presser_walk *w = data;
+	struct prio_group_state *st;
+	struct prio_domain_state *d;
+	__u32 idx = i;
+
+	if (i >= PRIO_MAX_GROUPS || prio_groups[i].priority <= w->prio)
+		return 1;
+	st = bpf_map_lookup_elem(&group_state, &idx);
+	if (!st || st->pressured_until_ns <= w->now)
+		return 0;
+	d = pressing_domain(st, (struct cgroup *)w->cgrp, w->now);
+	if (!d) {
+		w->elsewhere = 1;
+		return 0;
+	}
+	w->presser = idx;
+	w->domain = d->cgroup_id;
+	w->severity = d->severity;
+	w->cause = d->cause;
+	return 1;
+}
+
 SEC("struct_ops/memcg_nr_pages_over_high")
 unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 {
+	struct presser_walk w = { .presser = PRIO_MAX_GROUPS };
 	const struct prio_group_cfg *cfg;
-	struct prio_group_state *mine, *st;
-	struct prio_domain_state *d;
-	bool elsewhere = false;
-	struct cgroup *cgrp;
-	__u32 group, pages, i, tid;
+	struct prio_group_state *mine;
+	__u32 group, pages, tid;
 	__u64 now;
 
 	group = group_of(memcg);
@@ -1310,35 +1373,25 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 		gstat_inc(PRIO_GSTAT_HOOK_NO_GROUP);
 		return 0;
 	}
+	/* The cfg pointer before anything spills group: the verifier would
+	 * no longer know its bound. */
+	cfg = group_cfg(group);
 	stat_add(group, PRIO_STAT_HOOK_CALLS, 1);
 
 	now = bpf_ktime_get_ns();
-	cgrp = BPF_CORE_READ(memcg, css.cgroup);
-	for (i = 0; i < PRIO_MAX_GROUPS && i < prio_nr_groups; i++) {
-		__u32 idx = i;
-
-		if (prio_groups[i].priority <= prio_groups[group].priority)
-			break;
-		st = bpf_map_lookup_elem(&group_state, &idx);
-		if (!st || st->pressured_until_ns <= now)
-			continue;
-		d = pressing_domain(st, cgrp, now);
-		if (!d) {
-			elsewhere = true;
-			continue;
-		}
-
-		/* The cfg pointer before the lookup spills group: the verifier
-		 * would no longer know its bound. */
-		cfg = group_cfg(group);
-		pages = prio_penalty_pages(cfg, d->severity);
-		mine = bpf_map_lookup_elem(&group_state, &group);
+	w.now = now;
+	w.prio = cfg->priority;
+	w.cgrp = (__u64)BPF_CORE_READ(memcg, css.cgroup);
+	bpf_loop(prio_nr_groups, find_presser, &w, 0);
+	mine = bpf_map_lookup_elem(&group_state, &group);
+	if (w.presser < PRIO_MAX_GROUPS) {
+		pages = prio_penalty_pages(cfg, w.severity);
 		if (mine && spared(cfg, group, mine, now))
 			return 0;
 		if (mine) {
-			mine->throttled_by = i;
-			mine->throttled_domain = d->cgroup_id;
-			mine->throttled_cause = d->cause;
+			mine->throttled_by = w.presser;
+			mine->throttled_domain = w.domain;
+			mine->throttled_cause = w.cause;
 			mine->last_throttled_ns = now;
 			if (mine->throttle_onset_ns <= mine->throttle_end_ns)
 				mine->throttle_onset_ns = now;
@@ -1353,22 +1406,15 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 		bpf_map_update_elem(&penalized, &tid, &now, BPF_ANY);
 		return pages;
 	}
-	if (elsewhere)
+	if (w.elsewhere)
 		stat_add(group, PRIO_STAT_NOT_IN_DOMAIN, 1);
 	else
 		gstat_inc(PRIO_GSTAT_HOOK_UNPRESSED);
-	mine = bpf_map_lookup_elem(&group_state, &group);
 	if (mine && mine->throttle_onset_ns > mine->throttle_end_ns)
 		mine->throttle_end_ns = now;
 	return 0;
 }
 
-/*
- * Shield: reclaim for @target leaves @memcg's pages alone, while other
- * memory is there to take, if @memcg's group is pressed in the domain of
- * @target and that domain holds memory of a group of lower priority.  The
- * kernel never asks for @target itself, nor below memory.min.
- */
 SEC("struct_ops/memcg_below_low")
 int BPF_PROG(prio_below_low, struct mem_cgroup *target, struct mem_cgroup *memcg)
 {
