@@ -28,6 +28,7 @@ select_tests() {
 			[[ $name == *"$f"* ]] && { echo "$name"; break; }
 		done
 	done
+	return 0
 }
 
 # phase_begin WHAT BOOT NAMES: announce a phase of the tests NAMES (one a
@@ -97,4 +98,38 @@ boot_seconds() {
 		awk '{ s += $1 } END { printf "%d", s }')
 	local s=$((SECONDS - phase_start - in_tests))
 	echo $((s > 0 ? s : 0))
+}
+
+# split_lanes BASE1 BASE2 < NAMES: the tests of NAMES (one a line) for the
+# second lane; the rest go to the first.  Longest first, each to the lane
+# with less to do so far (measured times, selftests/durations; BASE1 and
+# BASE2: seconds each lane has already), so that both end together.
+split_lanes() {
+	awk -v l1="$1" -v l2="$2" -v def="$unmeasured_s" '
+		NR == FNR { if ($1 !~ /^#/) t[$1] = $2; next }
+		NF { k++; n[k] = $1; d[k] = ($1 in t) ? t[$1] : def }
+		END {
+			for (i = 1; i <= k; i++)
+				for (j = i + 1; j <= k; j++)
+					if (d[j] > d[i]) {
+						x = d[i]; d[i] = d[j]; d[j] = x
+						y = n[i]; n[i] = n[j]; n[j] = y
+					}
+			for (i = 1; i <= k; i++)
+				if (l2 < l1) { l2 += d[i]; print n[i] } else l1 += d[i]
+		}' "$durations" -
+}
+
+# sum_seconds BOOT < NAMES: measured seconds of the tests NAMES and of a
+# boot of BOOT.
+sum_seconds() {
+	local name s total
+	s=$(seconds_of "boot:$1")
+	total=${s:-$boot_default_s}
+	while read -r name; do
+		[[ -n $name ]] || continue
+		s=$(seconds_of "$name")
+		total=$((total + ${s:-$unmeasured_s}))
+	done
+	echo "$total"
 }
