@@ -89,13 +89,18 @@ started() {
 	phase_start=$((SECONDS - ($(date +%s) - t)))
 }
 
+# tests_seconds < RESULTS: the seconds of the result lines' tests.
+tests_seconds() {
+	sed -nE 's/^(PASS|FAIL|SKIP) [A-Za-z0-9_]+ \(([0-9.]+) s\).*/\2/p' |
+		awk '{ s += $1 } END { printf "%d", s }'
+}
+
 # boot_seconds < RESULTS: the phase's time not spent in a test (booting,
 # shutting down, the kmemleak scan), from its result lines' times.
 boot_seconds() {
 	local in_tests
 	started
-	in_tests=$(sed -nE 's/^(PASS|FAIL|SKIP) [A-Za-z0-9_]+ \(([0-9.]+) s\).*/\2/p' |
-		awk '{ s += $1 } END { printf "%d", s }')
+	in_tests=$(tests_seconds)
 	local s=$((SECONDS - phase_start - in_tests))
 	echo $((s > 0 ? s : 0))
 }
