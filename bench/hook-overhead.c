@@ -20,8 +20,9 @@
  *
  * A round's ratio is with / without of that round.  From MIN rounds on,
  * after every round, the median of the ratios gets a 95% bootstrap interval
- * (stats.h); the run stops once both ends lie within PCT percent of the
- * median, or after MAX rounds, and says which.  Prints a line per round, the
+ * (stats.h); the run stops once both ends have lain within PCT percent of
+ * the median STATS_STOP_STREAK rounds in a row, or after MAX rounds, and
+ * says which.  Prints a line per round, the
  * median of each configuration and their ratio, the median of the per-round
  * ratios with its interval, and a "result" line for scripts.  A benchmark,
  * not a test: it asserts nothing.
@@ -189,15 +190,17 @@ static void usage(FILE *f)
 		"                     [-c CGROUP] [-o] [-a ATTACH -d DETACH]\n\n"
 		"  -r MIN     rounds before the interval may stop the run (default: %d)\n"
 		"  -R MAX     rounds at most (default: %d, at most %d)\n"
-		"  -p PCT     stop once the 95%% interval of the median ratio lies within\n"
-		"             PCT %% of it on both sides (default: %g)\n"
+		"  -p PCT     stop once the 95%% interval of the median ratio has lain\n"
+		"             within PCT %% of it on both sides %d rounds in a row\n"
+		"             (default: %g)\n"
 		"  -i ITERS   map-touch-unmap passes per run (default: 8)\n"
 		"  -m MB      MiB per pass (default: 64)\n"
 		"  -w MAXMB   the refault loop: memory.max MAXMB, MB written ITERS times\n"
 		"  -c CGROUP  where the loop runs (default: /sys/fs/cgroup/memcg-prio-bench)\n"
 		"  -o         attach the ops to CGROUP-elsewhere, a sibling, instead\n"
 		"  -a, -d     shell commands that attach and detach what is measured\n",
-		DEFAULT_MIN_ROUNDS, DEFAULT_MAX_ROUNDS, MAX_ROUNDS, DEFAULT_TARGET_PCT);
+		DEFAULT_MIN_ROUNDS, DEFAULT_MAX_ROUNDS, MAX_ROUNDS, STATS_STOP_STREAK,
+		DEFAULT_TARGET_PCT);
 }
 
 /* A number in [min, max] from the option KEY's argument s; 0, or -1 with a message. */
@@ -223,6 +226,7 @@ struct rounds {
 	int min, max, used;
 	double target_pct;
 	bool met;
+	unsigned int streak;	/* rounds in a row within the target */
 	struct stats_ci ci;
 };
 
@@ -257,7 +261,7 @@ static int run_rounds(struct setup *su, struct rounds *rs,
 		printf("round %3d: without %.3f s, with %.3f s, ratio %.3f\n", r,
 		       rs->base[r], rs->hooked[r], rs->hooked[r] / rs->base[r]);
 		met = stats_round_check(stdout, rs->base, rs->hooked, rs->used,
-					rs->min, rs->target_pct, &rs->ci);
+					rs->min, rs->target_pct, &rs->streak, &rs->ci);
 		if (met < 0) {
 			fprintf(stderr, "hook-overhead: cannot compute the interval\n");
 			return -1;

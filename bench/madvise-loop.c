@@ -90,7 +90,7 @@ static const struct opt {
 	{ "max-rounds", 'R', "MAX",
 	  "rounds at most (default: " STR(DEFAULT_MAX_ROUNDS) ")" },
 	{ "target-pct", 'p', "PCT",
-	  "stop once the 95% interval of the median ratio lies within PCT % of it (default: " STR(DEFAULT_TARGET_PCT) ")" },
+	  "stop once the 95% interval of the median ratio has lain within PCT % of it " STR(STATS_STOP_STREAK) " rounds in a row (default: " STR(DEFAULT_TARGET_PCT) ")" },
 	{ "iters", 'i', "ITERS",
 	  "touch + MADV_DONTNEED passes per child and trial (default: " STR(DEFAULT_ITERS) ")" },
 	{ "mb", 'm', "MB",
@@ -307,7 +307,8 @@ struct bench {
 	pid_t *pids;
 	double *detached_s, *attached_s, *ratio;	/* per round, up to the maximum */
 	long used;		/* rounds run */
-	bool met;		/* the interval is within the target */
+	bool met;		/* the interval stayed within the target */
+	unsigned int streak;	/* rounds in a row within the target */
 	struct stats_ci ci;	/* after the last round from the minimum on */
 };
 
@@ -486,7 +487,7 @@ static int run_rounds(struct bench *b)
 		printf("round %3ld: detached %.3f s, attached %.3f s, ratio %.3f\n",
 		       r, b->detached_s[r], b->attached_s[r], b->ratio[r]);
 		met = stats_round_check(stdout, b->detached_s, b->attached_s, b->used,
-					arg_min_rounds, arg_target_pct, &b->ci);
+					arg_min_rounds, arg_target_pct, &b->streak, &b->ci);
 		if (met < 0) {
 			fprintf(stderr, PROG ": cannot compute the interval\n");
 			return -1;

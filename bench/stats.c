@@ -119,17 +119,21 @@ double stats_ci_high_pct(const struct stats_ci *ci)
 
 int stats_round_check(FILE *f, const double *without, const double *with,
 		      size_t n, size_t min_rounds, double pct,
-		      struct stats_ci *ret_ci)
+		      unsigned int *streak, struct stats_ci *ret_ci)
 {
 	int err;
 
-	if (n < min_rounds)
+	if (n < min_rounds) {
+		*streak = 0;
 		return 0;
+	}
 	err = stats_ratio_ci(without, with, n, ret_ci);
 	if (err)
 		return err;
-	fprintf(f, "           median ratio %.3f, 95%% CI %.3f..%.3f (%+.1f%% %+.1f%%)\n",
+	*streak = stats_ci_within(ret_ci, pct) ? *streak + 1 : 0;
+	fprintf(f, "           median ratio %.3f, 95%% CI %.3f..%.3f (%+.1f%% %+.1f%%)%s\n",
 		ret_ci->median, ret_ci->low, ret_ci->high,
-		stats_ci_low_pct(ret_ci), stats_ci_high_pct(ret_ci));
-	return stats_ci_within(ret_ci, pct);
+		stats_ci_low_pct(ret_ci), stats_ci_high_pct(ret_ci),
+		*streak ? " within" : "");
+	return *streak >= STATS_STOP_STREAK;
 }

@@ -64,13 +64,27 @@ double stats_ci_low_pct(const struct stats_ci *ci);
 double stats_ci_high_pct(const struct stats_ci *ci);
 
 /*
- * The stopping rule, after n rounds: before min_rounds, 0.  From then on
- * computes *ret_ci of the n rounds, prints its running line to f, and
- * returns 1 when both ends lie within pct percent of the median, 0 when
- * not, or the negative errno of stats_ratio_ci().
+ * Rounds in a row whose interval must lie within the target before a
+ * benchmark stops.  Stopping at the first such round favours intervals
+ * that came out narrow by chance.  bench/stop-rule-sim, 300 runs drawn
+ * from the measured rounds of three logs of 2026-12-06 (low/32 of
+ * policy-scaling-32, "every charge" and "series" of placement; target
+ * 2 %): the interval held their median in 89 %, 92 % and 95 % of the runs
+ * stopped at the first such round, against the 95 % it promises; in 92 %,
+ * 93 % and 95 % with 5 in a row, at 1.5 times the rounds.
+ */
+#define STATS_STOP_STREAK 5
+
+/*
+ * The stopping rule, after n rounds: before min_rounds, 0 (and *streak
+ * reset).  From then on computes *ret_ci of the n rounds, prints its
+ * running line to f, counts in *streak the rounds in a row whose interval
+ * lay within pct percent of the median, and returns 1 once that count
+ * reaches STATS_STOP_STREAK, 0 before, or the negative errno of
+ * stats_ratio_ci() (*streak then untouched).
  */
 int stats_round_check(FILE *f, const double *without, const double *with,
 		      size_t n, size_t min_rounds, double pct,
-		      struct stats_ci *ret_ci);
+		      unsigned int *streak, struct stats_ci *ret_ci);
 
 #endif

@@ -144,7 +144,7 @@ static void test_stop_rule(void **state)
 	assert_true(stats_ci_high_pct(&ci) > 2.09 && stats_ci_high_pct(&ci) < 2.11);
 }
 
-/* The round check: silent before the minimum, then the rule, or the error. */
+/* The round check: silent before the minimum, then the rule (a streak), or the error. */
 static void test_round_check(void **state)
 {
 	const double without[] = { 1, 1, 1, 1 }, same[] = { 1.1, 1.1, 1.1, 1.1 };
@@ -154,11 +154,24 @@ static void test_round_check(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	assert_int_equal(stats_round_check(f, without, same, 3, 4, 2, &ci), 0);
+	unsigned int streak = 7;
+
+	assert_int_equal(stats_round_check(f, without, same, 3, 4, 2, &streak, &ci), 0);
 	assert_true(ci.median == 9);	/* not computed before the minimum */
-	assert_int_equal(stats_round_check(f, without, same, 4, 4, 2, &ci), 1);
-	assert_int_equal(stats_round_check(f, without, spread, 4, 4, 2, &ci), 0);
-	assert_int_equal(stats_round_check(f, without, bad, 4, 4, 2, &ci), -EINVAL);
+	assert_int_equal(streak, 0);
+	/* Within the target: stops only after STATS_STOP_STREAK in a row. */
+	for (unsigned int i = 1; i < STATS_STOP_STREAK; i++) {
+		assert_int_equal(stats_round_check(f, without, same, 4, 4, 2, &streak, &ci), 0);
+		assert_int_equal(streak, i);
+	}
+	assert_int_equal(stats_round_check(f, without, same, 4, 4, 2, &streak, &ci), 1);
+	/* A round outside the target starts the count again. */
+	assert_int_equal(stats_round_check(f, without, spread, 4, 4, 2, &streak, &ci), 0);
+	assert_int_equal(streak, 0);
+	assert_int_equal(stats_round_check(f, without, same, 4, 4, 2, &streak, &ci), 0);
+	assert_int_equal(streak, 1);
+	assert_int_equal(stats_round_check(f, without, bad, 4, 4, 2, &streak, &ci), -EINVAL);
+	assert_int_equal(streak, 1);
 	fclose(f);
 }
 
