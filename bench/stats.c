@@ -32,8 +32,7 @@ static uint64_t next_u64(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-/* An index in [0, n): the high half of a 64 x 64-bit product. */
-static size_t next_index(uint64_t *state, size_t n)
+size_t stats_next_index(uint64_t *state, size_t n)
 {
 	return (size_t)(((unsigned __int128)next_u64(state) * n) >> 64);
 }
@@ -51,7 +50,7 @@ static double resample_median(const double *sorted, size_t *counts, size_t n,
 
 	memset(counts, 0, n * sizeof(*counts));
 	for (size_t k = 0; k < n; k++)
-		counts[next_index(state, n)]++;
+		counts[stats_next_index(state, n)]++;
 	for (size_t i = 0; i < n; i++) {
 		/* Positions seen .. seen + counts[i] - 1 of the resample hold sorted[i]. */
 		if (seen <= lo && lo < seen + counts[i])

@@ -8,8 +8,9 @@
  * only) and takes their median as the truth.  Each simulated run draws
  * rounds with replacement from them and stops as the benchmarks do: from
  * MIN rounds on, once STREAK intervals in a row lay within PCT % of the
- * median, or at MAX rounds.  Prints, per STREAK, the share of runs whose
- * last interval held the truth (95 % promised) and the mean rounds.
+ * median (stats_round_check()'s count), or at MAX rounds.  Prints, per
+ * STREAK, the share of runs whose last interval held the truth (95 %
+ * promised) and the mean rounds.
  *
  * Usage: stop-rule-sim LOG [RUNS [MIN [PCT [MAX]]]]
  *        (defaults 300, 10, 2, 150; STREAK 1 and STATS_STOP_STREAK)
@@ -26,16 +27,6 @@
 #define MAX_POOL 4096
 
 static uint64_t sim_state = UINT64_C(0x73746f7072756c65);	/* "stoprule" */
-
-/* splitmix64, as stats.c's bootstrap; a seed of its own. */
-static uint64_t sim_next(void)
-{
-	uint64_t z = (sim_state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
 
 /* The ratios of the log's round lines into pool; their count, or -1. */
 static int read_pool(const char *path, double *pool)
@@ -66,9 +57,14 @@ struct outcome {
 	int maxed;	/* runs that stopped at the maximum */
 };
 
+/*
+ * runs simulated runs, each stopped by stats_round_check()'s count of
+ * rounds in a row within the target once it reaches streak_needed (its own
+ * verdict is that count reaching STATS_STOP_STREAK), or at max rounds.
+ */
 static int simulate(const double *pool, int np, double truth, int runs,
 		    int min, double pct, int max, unsigned int streak_needed,
-		    struct outcome *o)
+		    FILE *quiet, struct outcome *o)
 {
 	double *without = malloc(max * sizeof(double)), *with = malloc(max * sizeof(double));
 	int ret = 0;
@@ -85,13 +81,10 @@ static int simulate(const double *pool, int np, double truth, int runs,
 
 		for (n = 1; n <= max; n++) {
 			without[n - 1] = 1;
-			with[n - 1] = pool[sim_next() % np];
-			if (n < min)
-				continue;
-			ret = stats_ratio_ci(without, with, n, &ci);
-			if (ret)
+			with[n - 1] = pool[stats_next_index(&sim_state, np)];
+			ret = stats_round_check(quiet, without, with, n, min, pct, &streak, &ci);
+			if (ret < 0)
 				goto out;
-			streak = stats_ci_within(&ci, pct) ? streak + 1 : 0;
 			if (streak >= streak_needed)
 				break;
 		}
@@ -102,6 +95,7 @@ static int simulate(const double *pool, int np, double truth, int runs,
 		o->rounds += n;
 		o->covered += ci.low <= truth && truth <= ci.high;
 	}
+	ret = 0;
 out:
 	free(without);
 	free(with);
@@ -116,6 +110,7 @@ int main(int argc, char **argv)
 	int min = argc > 3 ? atoi(argv[3]) : 10;
 	double pct = argc > 4 ? atof(argv[4]) : 2;
 	int max = argc > 5 ? atoi(argv[5]) : 150;
+	FILE *quiet;
 	double truth;
 	int np;
 
@@ -131,6 +126,11 @@ int main(int argc, char **argv)
 			argv[1], np);
 		return 1;
 	}
+	quiet = fopen("/dev/null", "w");	/* stats_round_check()'s running lines */
+	if (!quiet) {
+		fprintf(stderr, "stop-rule-sim: /dev/null: %s\n", strerror(errno));
+		return 1;
+	}
 	memcpy(sorted, pool, np * sizeof(double));
 	truth = stats_median(sorted, np);
 	printf("%d round ratios, median %.4f; %d runs each, from %d to %d rounds, target +-%g%%\n",
@@ -138,8 +138,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(streaks) / sizeof(streaks[0]); i++) {
 		struct outcome o;
 
-		if (simulate(pool, np, truth, runs, min, pct, max, streaks[i], &o)) {
-			fprintf(stderr, "stop-rule-sim: out of memory\n");
+		int err = simulate(pool, np, truth, runs, min, pct, max, streaks[i], quiet, &o);
+
+		if (err) {
+			fprintf(stderr, "stop-rule-sim: %s\n", strerror(-err));
 			return 1;
 		}
 		printf("stop after %u in a row: interval held the median in %.1f%% of runs, "
