@@ -753,8 +753,10 @@ struct giveback {
 	__u64 owed;			/* pages still to ask for */
 	__u64 idle_until_ns;		/* gave less than half: ask nothing till then */
 	__u64 domain;			/* cgroup id of the presser's domain */
+	__u64 seen_usage;		/* the presser's usage at the last call, */
+	__u64 seen_reclaimed;		/* and its charge_reclaimed; 0: none */
 	__u32 presser;			/* group whose need it is */
-	__u32 pad;
+	__u32 idle_shift;		/* calls in a row that gave less than half */
 };
 
 struct {
@@ -767,12 +769,18 @@ struct {
 /* 8 MiB of 4 KiB pages: what one write of mode memory.high asks at most. */
 #define PRIO_GIVEBACK_MAX_PAGES	2048
 /*
- * A group that gave less than half of what it was asked has little left
- * that reclaim can take (anon without swap, its floor): a call costs up to
- * MAX_RECLAIM_RETRIES passes for nothing, so it is asked again only after
- * this long, and what it owes meanwhile is dropped.
+ * A group that gave less than half of what it was asked may have little
+ * left that reclaim can take (anon without swap, its floor): a call costs
+ * up to MAX_RECLAIM_RETRIES passes for nothing, so it is asked again only
+ * after PRIO_GIVEBACK_IDLE_MIN_NS, twice as long after each such call in
+ * a row, up to PRIO_GIVEBACK_IDLE_NS, and what it owes meanwhile is
+ * dropped.  Or its pages were just in use: reclaim found them referenced
+ * and moved them to the active list, and the next pass, after they were
+ * deactivated, takes them (a running group's first call often gets so
+ * little; a fixed idle second then held back the pressed group's ramp).
  */
-#define PRIO_GIVEBACK_IDLE_NS	(1000 * PRIO_NS_PER_MS)
+#define PRIO_GIVEBACK_IDLE_MIN_NS	(100 * PRIO_NS_PER_MS)
+#define PRIO_GIVEBACK_IDLE_NS		(1000 * PRIO_NS_PER_MS)
 
 /*
  * The loops over the groups of the give-back run as bpf_loop() callbacks:
@@ -823,6 +831,8 @@ static long owe_share(__u64 i, void *data)
 	gb = bpf_map_lookup_elem(&giveback, &idx);
 	if (!gb)
 		return 0;
+	if (gb->presser != w->presser || gb->domain != w->domain)
+		gb->seen_usage = 0;
 	gb->presser = w->presser;
 	gb->domain = w->domain;
 	__sync_fetch_and_add(&gb->owed, w->share);
@@ -850,12 +860,59 @@ static void giveback_owe(__u32 presser, __u32 prio, __u64 domain,
 }
 
 /*
- * The work item of the group at *key: ask its cgroup for what it owes, at
- * most PRIO_GIVEBACK_MAX_PAGES, and come back for the rest.  Nothing is
- * asked once the presser is no longer pressed in that domain, while the
- * group has relief from the starvation bound, or for PRIO_GIVEBACK_IDLE_NS
- * after a call that got less than half of what it asked; bpf_memcg_reclaim() never
- * takes the cgroup below its memory.min/memory.low.  Runs in a kworker,
+ * The refill of @gb's group: what @presser took, since that group's last
+ * call, of the memory given back, in shares over the @n lower groups of
+ * the domain.  Its usage grew by more than its own charges reclaimed (what
+ * they reclaimed is owed already): the rest came from memory given back,
+ * and while it keeps taking that, it still lacks memory.  Owing it keeps
+ * the give-back ahead of the presser's charges for as long as they take
+ * what it frees, where owing only what they reclaimed would leave them
+ * to reclaim half of what they need.  0 at the first call of a pressure.
+ */
+static __u64 refill_of(struct giveback *gb, __u32 presser, __u32 n)
+{
+	struct prio_group_state *st;
+	struct mem_cgroup *memcg;
+	struct cgroup *cgrp;
+	__u64 usage = 0, rec, grown, took, refill = 0;
+
+	if (presser >= PRIO_MAX_GROUPS || presser >= prio_nr_groups || !n)
+		return 0;
+	cgrp = bpf_cgroup_from_id(prio_groups[presser].cgroup_id);
+	if (!cgrp)
+		return 0;
+	memcg = bpf_get_mem_cgroup(&cgrp->self);
+	if (memcg) {
+		usage = BPF_CORE_READ(memcg, memory.usage.counter);
+		bpf_put_mem_cgroup(memcg);
+	}
+	bpf_cgroup_release(cgrp);
+	st = bpf_map_lookup_elem(&group_state, &presser);
+	if (!st || !usage)
+		return 0;
+	rec = st->charge_reclaimed;
+	if (gb->seen_usage) {
+		grown = usage > gb->seen_usage ? usage - gb->seen_usage : 0;
+		took = rec - gb->seen_reclaimed;
+		if (grown > took)
+			refill = (grown - took + n - 1) / n;
+	}
+	gb->seen_usage = usage;
+	gb->seen_reclaimed = rec;
+	return refill;
+}
+
+/*
+ * The work item of the group at *key: ask its cgroup for what it owes
+ * (what the presser's charges reclaimed, and its refill_of()), at most
+ * PRIO_GIVEBACK_MAX_PAGES, and come back for the rest, and after each
+ * call that gave, to see whether the presser took it: a call with nothing
+ * to ask ends the round.  Nothing is asked once the presser is no longer
+ * pressed in that domain, while the group has relief from the starvation
+ * bound, or for a while after a call that got less than half of what it
+ * asked (PRIO_GIVEBACK_IDLE_MIN_NS, doubling up to PRIO_GIVEBACK_IDLE_NS
+ * while such calls follow each other); bpf_memcg_reclaim() never takes
+ * the cgroup below its memory.min/memory.low.  Runs in a kworker,
  * sleepable.
  */
 static int giveback_work(void *map, int *key, void *value)
@@ -865,10 +922,11 @@ static int giveback_work(void *map, int *key, void *value)
 	struct mem_cgroup *memcg;
 	struct cgroup *cgrp;
 	__u32 low = *key, presser = gb->presser;
-	__u64 now = bpf_ktime_get_ns(), owed, ask, cgid;
+	__u64 now = bpf_ktime_get_ns(), owed, ask, cgid, refill;
 	__s64 got = 0;
 
-	if (low >= PRIO_MAX_GROUPS || low >= prio_nr_groups)
+	if (low >= PRIO_MAX_GROUPS || low >= prio_nr_groups ||
+	    presser >= PRIO_MAX_GROUPS)
 		return 0;
 	/* Before the lookup spills low (see prio_pages_over_high()). */
 	cgid = prio_groups[low].cgroup_id;
@@ -876,9 +934,17 @@ static int giveback_work(void *map, int *key, void *value)
 	if (!pressed_in(presser, gb->domain, now) ||
 	    (mine && mine->bound.relief_until_ns > now) ||
 	    gb->idle_until_ns > now) {
+		gb->seen_usage = 0;
 		stat_add(low, PRIO_STAT_GIVEBACK_DROPPED,
 			 __sync_lock_test_and_set(&gb->owed, 0));
 		return 0;
+	}
+	refill = refill_of(gb, presser,
+			   lower_groups_in(gb->domain,
+					   prio_groups[presser].priority));
+	if (refill) {
+		stat_add(low, PRIO_STAT_GIVEBACK_REFILL, refill);
+		__sync_fetch_and_add(&gb->owed, refill);
 	}
 	owed = __sync_lock_test_and_set(&gb->owed, 0);
 	ask = owed < PRIO_GIVEBACK_MAX_PAGES ? owed : PRIO_GIVEBACK_MAX_PAGES;
@@ -902,11 +968,16 @@ static int giveback_work(void *map, int *key, void *value)
 	if (got > 0)
 		stat_add(low, PRIO_STAT_GIVEBACK_TAKEN, got >> prio_page_shift);
 	if (got < (__s64)((ask << prio_page_shift) / 2)) {
-		gb->idle_until_ns = now + PRIO_GIVEBACK_IDLE_NS;
+		gb->idle_until_ns = now + prio_backoff_ns(PRIO_GIVEBACK_IDLE_MIN_NS,
+							  PRIO_GIVEBACK_IDLE_NS,
+							  gb->idle_shift);
+		if (gb->idle_shift < 8)
+			gb->idle_shift++;
+		gb->seen_usage = 0;
 		return 0;
 	}
-	if (gb->owed)
-		bpf_wq_start(&gb->wq, 0);
+	gb->idle_shift = 0;
+	bpf_wq_start(&gb->wq, 0);
 	return 0;
 }
 
@@ -1006,6 +1077,7 @@ static void charge_reclaimed(__u64 domain, __u32 level, __u32 cause,
 			continue;
 		pressure_on(st, d, cfg, now, d->severity);
 		stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
+		__sync_fetch_and_add(&st->charge_reclaimed, reclaimed);
 		if (prio_giveback)
 			giveback_owe(group, prio, domain, reclaimed);
 		return;
@@ -1019,6 +1091,7 @@ static void charge_reclaimed(__u64 domain, __u32 level, __u32 cause,
 	pressure_on(st, d, cfg, now, prio_thrash_severity(cfg));
 	stat_add(group, PRIO_STAT_THRASH_PRESSURES, 1);
 	stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
+	__sync_fetch_and_add(&st->charge_reclaimed, reclaimed);
 	if (prio_giveback)
 		giveback_owe(group, prio, domain, reclaimed);
 }

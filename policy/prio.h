@@ -186,6 +186,8 @@ struct prio_group_state {
 	 */
 	__u32 hold_shift;
 	__u32 pad_hold;
+	/* Pages its charges reclaimed where it was pressed (the give-back's). */
+	__u64 charge_reclaimed;
 };
 
 /* Per-group counters, per-CPU array indexed by group * PRIO_NR_STATS + stat. */
@@ -223,6 +225,10 @@ enum prio_stat {
 	PRIO_STAT_THRASH_PRESSURES,	/* pressure started in a domain because
 					 * the group thrashed while its charges
 					 * reclaimed there */
+	PRIO_STAT_GIVEBACK_REFILL,	/* hook: pages the group was asked to
+					 * give back (part of GIVEBACK_ASKED) for
+					 * memory given back before that the
+					 * pressed group took */
 	PRIO_NR_STATS,
 };
 

@@ -145,6 +145,17 @@ static inline __u32 prio_hold_shift(__u32 shift, __u32 max, __u64 hold_ns,
 }
 
 /*
+ * A backoff that starts at @min_ns and doubles with each @shift, up to
+ * @max_ns.
+ */
+static inline __u64 prio_backoff_ns(__u64 min_ns, __u64 max_ns, __u32 shift)
+{
+	if (shift >= 64 || min_ns > max_ns >> shift)
+		return max_ns;
+	return min_ns << shift;
+}
+
+/*
  * The hold of a pressure whose hold shift is @shift, in a group that may
  * double it @max times now: a replace that lowered hold_doublings shortens
  * a running pressure's hold at its next window, not only the next one's.

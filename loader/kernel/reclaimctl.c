@@ -38,12 +38,14 @@ static void stop(struct prio_reclaimctl *rc, uint32_t i,
 	prio_status_stamp(st->now_ns, out);
 	fprintf(out, "group '%s' no longer gives back to '%s': %s%" PRIu64
 		" KiB in %" PRIu64 " writes of memory.reclaim (asked %" PRIu64
-		" KiB; '%s' lost %" PRIu64 " KiB to reclaim meanwhile)\n",
+		" KiB; '%s' lost %" PRIu64 " KiB to reclaim and took %" PRIu64
+		" KiB given back meanwhile)\n",
 		rc->cfg[i].name, rc->cfg[g->by].name,
 		rc->dry_run ? "would have taken " : "took ", kib(g->taken),
-		g->writes, kib(g->asked), rc->cfg[g->by].name, kib(g->lost));
+		g->writes, kib(g->asked), rc->cfg[g->by].name, kib(g->lost),
+		kib(g->refill));
 	g->by = PRIO_NO_GROUP;
-	g->budget = g->lost = g->asked = g->taken = g->writes = 0;
+	g->budget = g->lost = g->refill = g->asked = g->taken = g->writes = 0;
 }
 
 static void start(struct prio_reclaimctl *rc, uint32_t i, uint32_t by,
@@ -52,9 +54,9 @@ static void start(struct prio_reclaimctl *rc, uint32_t i, uint32_t by,
 	rc->g[i].by = by;
 	prio_status_stamp(st->now_ns, out);
 	fprintf(out, "group '%s' %sgives back to '%s' through memory.reclaim "
-		"(at most what '%s' loses to reclaim)\n", rc->cfg[i].name,
-		rc->dry_run ? "would " : "", rc->cfg[by].name,
-		rc->cfg[by].name);
+		"(at most what '%s' loses to reclaim and takes of what is "
+		"given)\n", rc->cfg[i].name, rc->dry_run ? "would " : "",
+		rc->cfg[by].name, rc->cfg[by].name);
 }
 
 /* What group i holds above its own memory.min and memory.low, in bytes. */
@@ -106,10 +108,29 @@ static void give_back(struct prio_reclaimctl *rc, uint32_t i,
 	}
 }
 
+/*
+ * What presser j took of the memory given back since the last poll: its
+ * memory.current grew by more than the @lost bytes its charges reclaimed.
+ * 0 at its first poll as a presser.
+ */
+static uint64_t refill_of(struct prio_reclaimctl *rc, uint32_t j,
+			  uint64_t lost)
+{
+	uint64_t usage, seen = rc->seen_usage[j];
+
+	if (prio_cg_read_u64(rc->cfg[j].path, "memory.current", &usage) < 0)
+		usage = 0;
+	rc->seen_usage[j] = usage;
+	if (!seen || usage <= seen + lost)
+		return 0;
+	return usage - seen - lost;
+}
+
 void prio_reclaimctl_update(struct prio_reclaimctl *rc, const uint32_t *by,
 			    const struct prio_status *st, FILE *out)
 {
 	uint64_t lost[PRIO_MAX_GROUPS] = { 0 };
+	uint64_t refill[PRIO_MAX_GROUPS] = { 0 };
 	uint32_t sharers[PRIO_MAX_GROUPS] = { 0 };
 
 	for (uint32_t j = 0; j < rc->n_groups && j < st->n_groups; j++) {
@@ -126,6 +147,12 @@ void prio_reclaimctl_update(struct prio_reclaimctl *rc, const uint32_t *by,
 		if (by[i] < rc->n_groups)
 			sharers[by[i]]++;
 	}
+	for (uint32_t j = 0; j < rc->n_groups; j++) {
+		if (sharers[j])
+			refill[j] = refill_of(rc, j, lost[j]);
+		else
+			rc->seen_usage[j] = 0;
+	}
 	for (uint32_t i = 0; i < rc->n_groups; i++) {
 		struct prio_reclaimctl_group *g = &rc->g[i];
 
@@ -134,7 +161,8 @@ void prio_reclaimctl_update(struct prio_reclaimctl *rc, const uint32_t *by,
 		if (g->by == PRIO_NO_GROUP)
 			start(rc, i, by[i], st, out);
 		g->lost += lost[by[i]] / sharers[by[i]];
-		g->budget += lost[by[i]] / sharers[by[i]];
+		g->refill += refill[by[i]] / sharers[by[i]];
+		g->budget += (lost[by[i]] + refill[by[i]]) / sharers[by[i]];
 		if (g->budget > PRIO_RECLAIM_MAX_BUDGET)
 			g->budget = PRIO_RECLAIM_MAX_BUDGET;
 		give_back(rc, i, st, out);

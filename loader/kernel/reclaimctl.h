@@ -11,14 +11,20 @@
  * among the lower groups the same group presses, is each one's budget;
  * each poll writes at most the budget, at most PRIO_RECLAIM_MAX_WRITE
  * bytes, and never more than the group holds above its own memory.min
- * and memory.low.  The budget is dropped as soon as the group is no
- * longer throttled (the pressure ended, or relief), and it never holds
- * more than PRIO_RECLAIM_MAX_BUDGET.
+ * and memory.low.  What the pressed group took since the last poll of
+ * the memory given back (its memory.current grew by more than its
+ * charges reclaimed) goes into the budget too, the refill: so the
+ * give-back stays ahead of its charges for as long as they take what it
+ * frees, where the reclaimed pages alone would leave them to reclaim
+ * half of what they need.  The budget is dropped as soon as the group is
+ * no longer throttled (the pressure ended, or relief), and it never
+ * holds more than PRIO_RECLAIM_MAX_BUDGET.
  *
- * So a lower group gives back at most what the pressed group lost in
- * the same episode, plus what the kernel reclaims beyond the amount a
- * write asks for; the slack the tests allow is one write.  Reclaim
- * through memory.reclaim is proactive: it presses nobody (prio.bpf.c).
+ * So a lower group gives back at most what the pressed group lost and
+ * took in the same episode, plus what the kernel reclaims beyond the
+ * amount a write asks for; the slack the tests allow is one write.
+ * Reclaim through memory.reclaim is proactive: it presses nobody
+ * (prio.bpf.c).
  */
 #ifndef MEMCG_PRIO_LOADER_KERNEL_RECLAIMCTL_H
 #define MEMCG_PRIO_LOADER_KERNEL_RECLAIMCTL_H
@@ -42,6 +48,7 @@ struct prio_reclaimctl_group {
 					 * PRIO_NO_GROUP: not giving back */
 	uint64_t budget;		/* bytes lost by 'by', not given back */
 	uint64_t lost;			/* this episode: bytes 'by' lacked */
+	uint64_t refill;		/* ... and took of what was given */
 	uint64_t asked, taken;		/* ... written to memory.reclaim, and
 					 * how much memory.current fell */
 	uint64_t writes;
@@ -55,6 +62,8 @@ struct prio_reclaimctl {
 	uint32_t n_groups;
 	struct prio_group_cfg cfg[PRIO_MAX_GROUPS];
 	uint64_t last_reclaimed[PRIO_MAX_GROUPS];	/* pages, per group */
+	uint64_t seen_usage[PRIO_MAX_GROUPS];	/* a presser's memory.current
+						 * at the last poll; 0: none */
 	struct prio_reclaimctl_group g[PRIO_MAX_GROUPS];
 };
 

@@ -45,6 +45,7 @@ const char *const prio_stat_names[PRIO_NR_STATS] = {
 	[PRIO_STAT_GIVEBACK_DROPPED] = "giveback_dropped",
 	[PRIO_STAT_REFAULTS] = "refaults",
 	[PRIO_STAT_THRASH_PRESSURES] = "thrash_pressures",
+	[PRIO_STAT_GIVEBACK_REFILL] = "giveback_refill",
 };
 
 const char *const prio_gstat_names[PRIO_NR_GSTATS] = {

@@ -94,6 +94,10 @@ static const struct om_group_counter group_counters[] = {
 	{ "group_thrash_pressures", PRIO_STAT_THRASH_PRESSURES, OM_EVENTS, NULL,
 	  "Pressures that started because the group thrashed while its "
 	  "charges reclaimed in a domain shared with a lower group." },
+	{ "group_giveback_refill_bytes", PRIO_STAT_GIVEBACK_REFILL, OM_PAGES, NULL,
+	  "Memory the group was asked to give back for memory given back "
+	  "before that the pressed group took (mode hook; part of "
+	  "giveback_asked)." },
 };
 
 struct om_global_counter {

@@ -217,12 +217,14 @@ static void text_yield(const struct prio_group_status *g, FILE *out)
 	if (s[PRIO_STAT_GIVEBACK_CALLS] || s[PRIO_STAT_GIVEBACK_DROPPED])
 		fprintf(out, "  give-back:  gave %" PRIu64 " of %" PRIu64
 			" KiB asked, in %" PRIu64 " calls, for what the group "
-			"that presses it lacked (bpf_memcg_reclaim); %" PRIu64
-			" KiB owed were left (the pressure had ended, relief, or "
-			"it had little left to give)\n",
+			"that presses it lacked (bpf_memcg_reclaim; %" PRIu64
+			" KiB of it for memory given back that it took); %"
+			PRIu64 " KiB owed were left (the pressure had ended, "
+			"relief, or it had little left to give)\n",
 			s[PRIO_STAT_GIVEBACK_TAKEN] * 4,
 			s[PRIO_STAT_GIVEBACK_ASKED] * 4,
 			s[PRIO_STAT_GIVEBACK_CALLS],
+			s[PRIO_STAT_GIVEBACK_REFILL] * 4,
 			s[PRIO_STAT_GIVEBACK_DROPPED] * 4);
 }
 

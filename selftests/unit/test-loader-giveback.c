@@ -324,6 +324,45 @@ static void test_reclaim_bounded(void **state)
 	assert_int_equal(get(f, "t/low", "memory.reclaim"), 0);
 }
 
+/*
+ * The refill: what high took of the memory given back (its memory.current
+ * grew by more than its charges reclaimed) is owed too; not at its first
+ * poll as a presser, not what it reclaimed itself, not once it stops.
+ */
+static void test_reclaim_refill(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	rc_init(f);
+	give(f, PRIO_NO_GROUP, PRIO_NO_GROUP);
+	put(f, "t/high", "memory.current", 100 * MiB);
+	give(f, 0, PRIO_NO_GROUP);			/* first sight */
+	assert_int_equal(get(f, "t/low", "memory.reclaim"), 0);
+	/* Grew 4 MiB, of which its charges reclaimed 1 MiB: 3 MiB owed. */
+	put(f, "t/high", "memory.current", 104 * MiB);
+	lacks(f, MiB / page);
+	give(f, 0, PRIO_NO_GROUP);
+	assert_int_equal(get(f, "t/low", "memory.reclaim"), 4 * MiB);
+	/* Grew 1 MiB, reclaimed 2 MiB: only what it reclaimed. */
+	put(f, "t/low", "memory.reclaim", 0);
+	put(f, "t/high", "memory.current", 105 * MiB);
+	lacks(f, 2 * MiB / page);
+	give(f, 0, PRIO_NO_GROUP);
+	assert_int_equal(get(f, "t/low", "memory.reclaim"), 2 * MiB);
+	/* Did not grow: nothing. */
+	put(f, "t/low", "memory.reclaim", 0);
+	give(f, 0, PRIO_NO_GROUP);
+	assert_int_equal(get(f, "t/low", "memory.reclaim"), 0);
+	give(f, PRIO_NO_GROUP, PRIO_NO_GROUP);
+	assert_true(logged(f, "(asked 6144 KiB; 'high' lost 3072 KiB to "
+			   "reclaim and took 3072 KiB given back meanwhile)"));
+	/* A new episode starts from a new first sight. */
+	put(f, "t/high", "memory.current", 200 * MiB);
+	give(f, 0, PRIO_NO_GROUP);
+	assert_int_equal(get(f, "t/low", "memory.reclaim"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +376,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reclaim_sized, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_bounded, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_refill, setup,
 						teardown),
 	};
 

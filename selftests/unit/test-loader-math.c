@@ -189,6 +189,21 @@ static void test_hold_shift(void **state)
 	assert_int_equal(prio_hold_shift(2, 3, hold, now + 1, now), 0);
 }
 
+/* The give-back's idle time: 100 ms, doubling, at most 1 s. */
+static void test_backoff(void **state)
+{
+	(void)state;
+	assert_true(prio_backoff_ns(100 * MS, 1000 * MS, 0) == 100 * MS);
+	assert_true(prio_backoff_ns(100 * MS, 1000 * MS, 1) == 200 * MS);
+	assert_true(prio_backoff_ns(100 * MS, 1000 * MS, 3) == 800 * MS);
+	assert_true(prio_backoff_ns(100 * MS, 1000 * MS, 4) == 1000 * MS);
+	assert_true(prio_backoff_ns(100 * MS, 1000 * MS, 8) == 1000 * MS);
+	/* No overflow however long the run. */
+	assert_true(prio_backoff_ns(100 * MS, 1000 * MS, 40) == 1000 * MS);
+	assert_true(prio_backoff_ns(100 * MS, 1000 * MS, 63) == 1000 * MS);
+	assert_true(prio_backoff_ns(100 * MS, 1000 * MS, 64) == 1000 * MS);
+}
+
 /* Throttle every 100 ms from t (ms) for n times; the verdicts' counts. */
 static void throttle_every_100ms(const struct prio_group_cfg *cfg,
 				 struct prio_bound *b, __u64 t, int n,
@@ -272,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_penalty),
 		cmocka_unit_test(test_pressure_extension),
 		cmocka_unit_test(test_hold_shift),
+		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_bound_continuous),
 		cmocka_unit_test(test_bound_share),
 	};
