@@ -755,6 +755,7 @@ struct giveback {
 	__u64 domain;			/* cgroup id of the presser's domain */
 	__u64 seen_usage;		/* the presser's usage at the last call, */
 	__u64 seen_reclaimed;		/* and its charge_reclaimed; 0: none */
+	__u64 given;			/* pages the last call gave */
 	__u32 presser;			/* group whose need it is */
 	__u32 idle_shift;		/* calls in a row that gave less than half */
 };
@@ -861,13 +862,16 @@ static void giveback_owe(__u32 presser, __u32 prio, __u64 domain,
 
 /*
  * The refill of @gb's group: what @presser took, since that group's last
- * call, of the memory given back, in shares over the @n lower groups of
- * the domain.  Its usage grew by more than its own charges reclaimed (what
- * they reclaimed is owed already): the rest came from memory given back,
- * and while it keeps taking that, it still lacks memory.  Owing it keeps
- * the give-back ahead of the presser's charges for as long as they take
- * what it frees, where owing only what they reclaimed would leave them
- * to reclaim half of what they need.  0 at the first call of a pressure.
+ * call, of the memory that call gave back, in shares over the @n lower
+ * groups of the domain.  Its usage grew by more than its own charges
+ * reclaimed (what they reclaimed is owed already): the rest came from
+ * free memory, and while it keeps taking what is given, it still lacks
+ * memory.  Owing it keeps the give-back ahead of the presser's charges
+ * for as long as they take what it frees, where owing only what they
+ * reclaimed would leave them to reclaim half of what they need.  Never
+ * more than the last call gave: memory the group freed by itself, or
+ * that was free anyway, is not owed again.  0 at the first call of a
+ * pressure.
  */
 static __u64 refill_of(struct giveback *gb, __u32 presser, __u32 n)
 {
@@ -896,7 +900,10 @@ static __u64 refill_of(struct giveback *gb, __u32 presser, __u32 n)
 		took = rec - gb->seen_reclaimed;
 		if (grown > took)
 			refill = (grown - took + n - 1) / n;
+		if (refill > gb->given)
+			refill = gb->given;
 	}
+	gb->given = 0;
 	gb->seen_usage = usage;
 	gb->seen_reclaimed = rec;
 	return refill;
@@ -965,8 +972,10 @@ static int giveback_work(void *map, int *key, void *value)
 
 	stat_add(low, PRIO_STAT_GIVEBACK_CALLS, 1);
 	stat_add(low, PRIO_STAT_GIVEBACK_ASKED, ask);
-	if (got > 0)
+	if (got > 0) {
 		stat_add(low, PRIO_STAT_GIVEBACK_TAKEN, got >> prio_page_shift);
+		gb->given = got >> prio_page_shift;
+	}
 	if (got < (__s64)((ask << prio_page_shift) / 2)) {
 		gb->idle_until_ns = now + prio_backoff_ns(PRIO_GIVEBACK_IDLE_MIN_NS,
 							  PRIO_GIVEBACK_IDLE_NS,

@@ -46,6 +46,7 @@ static void stop(struct prio_reclaimctl *rc, uint32_t i,
 		kib(g->refill));
 	g->by = PRIO_NO_GROUP;
 	g->budget = g->lost = g->refill = g->asked = g->taken = g->writes = 0;
+	g->last_asked = 0;
 }
 
 static void start(struct prio_reclaimctl *rc, uint32_t i, uint32_t by,
@@ -87,10 +88,12 @@ static void give_back(struct prio_reclaimctl *rc, uint32_t i,
 	if (amount > above_floor(rc, i, &usage))
 		amount = above_floor(rc, i, &usage);
 	amount = amount / rc->page_size * rc->page_size;
+	g->last_asked = 0;
 	if (amount < PRIO_RECLAIM_MIN_WRITE)
 		return;
 	g->budget -= amount;
 	g->asked += amount;
+	g->last_asked = amount;
 	g->writes++;
 	if (rc->dry_run)
 		return;
@@ -109,9 +112,10 @@ static void give_back(struct prio_reclaimctl *rc, uint32_t i,
 }
 
 /*
- * What presser j took of the memory given back since the last poll: its
+ * What presser j took of free memory since the last poll: its
  * memory.current grew by more than the @lost bytes its charges reclaimed.
- * 0 at its first poll as a presser.
+ * 0 at its first poll as a presser.  Each lower group owes its share of
+ * it only up to what its last write asked (the refill).
  */
 static uint64_t refill_of(struct prio_reclaimctl *rc, uint32_t j,
 			  uint64_t lost)
@@ -155,14 +159,19 @@ void prio_reclaimctl_update(struct prio_reclaimctl *rc, const uint32_t *by,
 	}
 	for (uint32_t i = 0; i < rc->n_groups; i++) {
 		struct prio_reclaimctl_group *g = &rc->g[i];
+		uint64_t share;
 
 		if (by[i] >= rc->n_groups)
 			continue;
 		if (g->by == PRIO_NO_GROUP)
 			start(rc, i, by[i], st, out);
+		share = refill[by[i]] / sharers[by[i]];
+		/* Only what it was asked: not what it freed by itself. */
+		if (share > g->last_asked)
+			share = g->last_asked;
 		g->lost += lost[by[i]] / sharers[by[i]];
-		g->refill += refill[by[i]] / sharers[by[i]];
-		g->budget += (lost[by[i]] + refill[by[i]]) / sharers[by[i]];
+		g->refill += share;
+		g->budget += lost[by[i]] / sharers[by[i]] + share;
 		if (g->budget > PRIO_RECLAIM_MAX_BUDGET)
 			g->budget = PRIO_RECLAIM_MAX_BUDGET;
 		give_back(rc, i, st, out);

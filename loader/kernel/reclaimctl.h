@@ -13,7 +13,8 @@
  * bytes, and never more than the group holds above its own memory.min
  * and memory.low.  What the pressed group took since the last poll of
  * the memory given back (its memory.current grew by more than its
- * charges reclaimed) goes into the budget too, the refill: so the
+ * charges reclaimed; at most what the last write asked) goes into the
+ * budget too, the refill: so the
  * give-back stays ahead of its charges for as long as they take what it
  * frees, where the reclaimed pages alone would leave them to reclaim
  * half of what they need.  The budget is dropped as soon as the group is
@@ -51,6 +52,7 @@ struct prio_reclaimctl_group {
 	uint64_t refill;		/* ... and took of what was given */
 	uint64_t asked, taken;		/* ... written to memory.reclaim, and
 					 * how much memory.current fell */
+	uint64_t last_asked;		/* ... by the last poll's write */
 	uint64_t writes;
 	uint64_t total_taken;		/* since the start */
 };

@@ -325,9 +325,10 @@ static void test_reclaim_bounded(void **state)
 }
 
 /*
- * The refill: what high took of the memory given back (its memory.current
- * grew by more than its charges reclaimed) is owed too; not at its first
- * poll as a presser, not what it reclaimed itself, not once it stops.
+ * The refill: what high took of free memory (its memory.current grew by
+ * more than its charges reclaimed) is owed too, each lower group's share
+ * at most what its last write asked; not at high's first poll as a
+ * presser, not what it reclaimed itself, not once it stops.
  */
 static void test_reclaim_refill(void **state)
 {
@@ -339,24 +340,27 @@ static void test_reclaim_refill(void **state)
 	put(f, "t/high", "memory.current", 100 * MiB);
 	give(f, 0, PRIO_NO_GROUP);			/* first sight */
 	assert_int_equal(get(f, "t/low", "memory.reclaim"), 0);
-	/* Grew 4 MiB, of which its charges reclaimed 1 MiB: 3 MiB owed. */
+	/* Grew 4 MiB, its charges reclaimed 1: low had asked nothing yet,
+	 * so the 3 MiB it took came from elsewhere: only the 1 is owed. */
 	put(f, "t/high", "memory.current", 104 * MiB);
 	lacks(f, MiB / page);
 	give(f, 0, PRIO_NO_GROUP);
-	assert_int_equal(get(f, "t/low", "memory.reclaim"), 4 * MiB);
-	/* Grew 1 MiB, reclaimed 2 MiB: only what it reclaimed. */
-	put(f, "t/low", "memory.reclaim", 0);
-	put(f, "t/high", "memory.current", 105 * MiB);
-	lacks(f, 2 * MiB / page);
+	assert_int_equal(get(f, "t/low", "memory.reclaim"), 1 * MiB);
+	/* Grew 5 MiB, reclaimed nothing: at most the 1 MiB low gave. */
+	put(f, "t/high", "memory.current", 109 * MiB);
 	give(f, 0, PRIO_NO_GROUP);
-	assert_int_equal(get(f, "t/low", "memory.reclaim"), 2 * MiB);
+	assert_int_equal(get(f, "t/low", "memory.reclaim"), 1 * MiB);
+	/* Grew 512 KiB: that much. */
+	put(f, "t/high", "memory.current", 109 * MiB + 512 * 1024);
+	give(f, 0, PRIO_NO_GROUP);
+	assert_int_equal(get(f, "t/low", "memory.reclaim"), 512 * 1024);
 	/* Did not grow: nothing. */
 	put(f, "t/low", "memory.reclaim", 0);
 	give(f, 0, PRIO_NO_GROUP);
 	assert_int_equal(get(f, "t/low", "memory.reclaim"), 0);
 	give(f, PRIO_NO_GROUP, PRIO_NO_GROUP);
-	assert_true(logged(f, "(asked 6144 KiB; 'high' lost 3072 KiB to "
-			   "reclaim and took 3072 KiB given back meanwhile)"));
+	assert_true(logged(f, "(asked 2560 KiB; 'high' lost 1024 KiB to "
+			   "reclaim and took 1536 KiB given back meanwhile)"));
 	/* A new episode starts from a new first sight. */
 	put(f, "t/high", "memory.current", 200 * MiB);
 	give(f, 0, PRIO_NO_GROUP);
