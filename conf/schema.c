@@ -124,7 +124,7 @@ const struct prio_key prio_schema[PRIO_KEY_N] = {
 		       "pressure: the share of scanned pages that reclaim "
 		       "could not free reaches 0 % (low), 60 % (medium) or "
 		       "95 % (critical) in a window. A group that thrashes "
-		       "(refaults window_pages pages of its working set "
+		       "(refaults window_pages pages that reclaim took "
 		       "within a second) is under pressure at level critical "
 		       "where its charges reclaim, whatever the level." },
 	[PRIO_KEY_WINDOW_PAGES] = { GROUP(window_pages),

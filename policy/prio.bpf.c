@@ -1107,25 +1107,24 @@ static void charge_reclaimed(__u64 domain, __u32 level, __u32 cause,
 
 /*
  * A refault: @folio, charged to the faulting task's group, comes back
- * from swap or the page cache's shadow.  One that reclaim took from the
- * working set (kept active, or marked workingset by MGLRU) counts towards
- * thrashing (prio_thrashing()).  Refaults happen only after reclaim took
- * the pages: the watch costs nothing while memory is plenty.
+ * from swap or the page cache's shadow (memory.stat's workingset_refault_*).
+ * Every one counts towards thrashing (prio_thrashing()), not only those
+ * the kernel activates: it activates a refault only if the page would
+ * have stayed with the memory of the refaulting memcg's own LRUs, and a
+ * group whose working set needs what a lower group holds refaults from
+ * further back than that (CI, 2026-12-07: high refaulted its 96M sweep
+ * without an activation, 1 refault counted).  Refaults happen only after
+ * reclaim took the pages: the watch costs nothing while memory is plenty.
  */
 SEC("fexit/workingset_refault")
 int BPF_PROG(prio_refault, struct folio *folio, void *shadow)
 {
-	unsigned long flags = BPF_CORE_READ(folio, flags.f);
-	unsigned long ws = 1UL << ENUM_VAL(enum pageflags, PG_active) |
-			   1UL << ENUM_VAL(enum pageflags, PG_workingset);
 	struct task_struct *task = bpf_get_current_task_btf();
 	const struct prio_group_cfg *cfg;
 	struct prio_group_state *st;
 	__u64 now, n;
 	__u32 group;
 
-	if (!(flags & ws))
-		return 0;
 	group = group_of_cgroup(BPF_CORE_READ(task, cgroups, dfl_cgrp));
 	if (group >= PRIO_MAX_GROUPS || group >= prio_nr_groups)
 		return 0;

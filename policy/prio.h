@@ -172,9 +172,9 @@ struct prio_group_state {
 	__u32 throttled_cause;		/* enum prio_cause of that domain */
 	struct prio_bound bound;
 	/*
-	 * Thrashing: refaults of the group's working set (workingset_refault()
-	 * kept the folio active) in the current second, and until when the
-	 * group counts as thrashing (PRIO_STAT_REFAULTS).
+	 * Thrashing: refaults of the group's pages (workingset_refault()) in
+	 * the current second, and until when the group counts as thrashing
+	 * (PRIO_STAT_REFAULTS).
 	 */
 	__u64 refault_window_ns;
 	__u64 refault_window;
@@ -221,7 +221,7 @@ enum prio_stat {
 	PRIO_STAT_GIVEBACK_DROPPED,	/* pages owed, not asked: the pressure
 					 * ended first, the group had relief, or
 					 * it had just given less than asked */
-	PRIO_STAT_REFAULTS,		/* refaults of the group's working set */
+	PRIO_STAT_REFAULTS,		/* refaults of the group's pages */
 	PRIO_STAT_THRASH_PRESSURES,	/* pressure started in a domain because
 					 * the group thrashed while its charges
 					 * reclaimed there */

@@ -62,8 +62,8 @@ static inline __u32 prio_window_severity(const struct prio_group_cfg *cfg,
 
 /* Is a time window of window_ms starting at start_ns over at now_ns? */
 /*
- * Thrashing: a group whose tasks refault window_pages folios of their
- * working set within PRIO_THRASH_WINDOW_NS lacks memory, however well
+ * Thrashing: a group whose tasks refault window_pages folios that reclaim
+ * took from them within PRIO_THRASH_WINDOW_NS lacks memory, however well
  * reclaim does on its LRUs (anon reclaimed into swap is reclaimed well,
  * and comes straight back).  Its pressure counts as a window at level
  * critical.

@@ -89,8 +89,8 @@ static const struct om_group_counter group_counters[] = {
 	  "the group had relief, or it had just given less than half of what "
 	  "it was asked (mode hook)." },
 	{ "group_workingset_refaults", PRIO_STAT_REFAULTS, OM_EVENTS, NULL,
-	  "Refaults of the group's working set: pages reclaim took that its "
-	  "tasks needed back at once." },
+	  "Refaults of the group: pages reclaim took that its tasks needed "
+	  "back." },
 	{ "group_thrash_pressures", PRIO_STAT_THRASH_PRESSURES, OM_EVENTS, NULL,
 	  "Pressures that started because the group thrashed while its "
 	  "charges reclaimed in a domain shared with a lower group." },
