@@ -239,14 +239,14 @@ static void throttle(struct prio_highctl *h, uint32_t i, uint32_t by,
 		return;
 	if (!v->ours && cur != PRIO_HIGH_MAX && target >= cur)
 		return;		/* its own memory.high is lower already */
-	r = prio_savedvals_set(&h->high, i, cur, target);
+	r = prio_savedvals_set(&h->high, i, cur, target, st->now_ns, out);
 	if (r < 0) {
 		stamp(st, out);
 		fprintf(out, "group '%s': cannot lower %s/memory.high: %s\n",
 			h->cfg[i].name, h->cfg[i].path, strerror(-r));
 		return;
 	}
-	if (v->prev != v->written)
+	if (r > 0 || v->prev != v->written)
 		return;		/* a further step of the same throttling */
 	h->g[i].by = by;
 	prio_view_domain_name(h->cfg[by].path, d->cgroup_id, d->cause, domain,

@@ -99,15 +99,15 @@ static void raise_low(struct prio_lowctl *l, uint32_t i,
 	if (want <= (v->ours ? v->written : cur) ||
 	    (v->ours && want < v->written + (1u << 20)))
 		return;
-	r = prio_savedvals_set(&l->low, i, cur, want);
+	r = prio_savedvals_set(&l->low, i, cur, want, st->now_ns, out);
 	if (r < 0) {
 		prio_status_stamp(st->now_ns, out);
 		fprintf(out, "group '%s': cannot raise %s/memory.low: %s\n",
 			l->cfg[i].name, l->cfg[i].path, strerror(-r));
 		return;
 	}
-	if (v->prev != v->written)
-		return;		/* grown with the usage: no line */
+	if (r > 0 || v->prev != v->written)
+		return;		/* another writer, or grown with the usage */
 	prio_status_stamp(st->now_ns, out);
 	fprintf(out, "group '%s' %sshielded (memory.low %" PRIu64 " -> %"
 		PRIu64 ", its usage)\n", l->cfg[i].name,

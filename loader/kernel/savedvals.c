@@ -203,9 +203,10 @@ bool prio_savedvals_lost(struct prio_savedvals *s, uint32_t i, uint64_t cur,
 
 /* Record, then write: a crash in between leaves a value recover accepts. */
 int prio_savedvals_set(struct prio_savedvals *s, uint32_t i, uint64_t cur,
-		       uint64_t v)
+		       uint64_t v, uint64_t now_ns, FILE *out)
 {
-	struct prio_savedval *sv = &s->v[i];
+	struct prio_savedval *sv = &s->v[i], was = *sv;
+	uint64_t now;
 	int r;
 
 	if (!sv->ours)
@@ -214,9 +215,18 @@ int prio_savedvals_set(struct prio_savedvals *s, uint32_t i, uint64_t cur,
 	sv->written = v;
 	sv->ours = true;
 	r = prio_savedvals_save(s);
-	if (!r && !s->dry_run)
-		r = write_value(s->kind, s->cfg[i].path, v);
-	return r;
+	if (r || s->dry_run)
+		return r;
+	r = prio_cg_read_u64(s->cfg[i].path, s->kind->file, &now);
+	if (r < 0)
+		return r;
+	if (now != cur) {
+		*sv = was;
+		if (!prio_savedvals_lost(s, i, now, now_ns, out))
+			prio_savedvals_save(s);
+		return 1;
+	}
+	return write_value(s->kind, s->cfg[i].path, v);
 }
 
 int prio_savedvals_restore(struct prio_savedvals *s, uint32_t i,

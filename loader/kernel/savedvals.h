@@ -110,12 +110,17 @@ bool prio_savedvals_lost(struct prio_savedvals *s, uint32_t i, uint64_t cur,
 			 uint64_t now_ns, FILE *out);
 
 /*
- * Write v to group i's file, whose value is cur; first record it (and cur
- * as the original, if the file is not ours yet) in the state file.  0 or
- * -errno of the save or the write.
+ * Write v to group i's file, whose value was cur when the caller read it;
+ * first record it (and cur as the original, if the file is not ours yet)
+ * in the state file.  The save syncs the file, which can take long enough
+ * for another writer to come in, so the value is read again just before
+ * the write: if it is no longer cur, the record is undone, the change
+ * handled as prio_savedvals_lost() does (at the time stamp now_ns, a line
+ * to out) and nothing written.  0 after the write, 1 if another writer
+ * came in, or -errno of the save, the read or the write.
  */
 int prio_savedvals_set(struct prio_savedvals *s, uint32_t i, uint64_t cur,
-		       uint64_t v);
+		       uint64_t v, uint64_t now_ns, FILE *out);
 
 /*
  * Put group i's original value back, unless another writer changed it

@@ -93,6 +93,26 @@ static void write_state(const struct fixture *f, const char *text)
 	fclose(fp);
 }
 
+/*
+ * fsync(), wrapped (-Wl,--wrap=fsync): once race_value is set, the next
+ * call writes it to race_path's memory.low first, as another writer
+ * coming in while the state file is synced.
+ */
+static struct fixture *raced;
+static const char *race_path, *race_value;
+
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+
+int __wrap_fsync(int fd)
+{
+	if (race_value) {
+		put(raced, race_path, race_value);
+		race_value = NULL;
+	}
+	return __real_fsync(fd);
+}
+
 /* The log since mark. */
 static const char *log_since(struct fixture *f, size_t mark)
 {
@@ -249,8 +269,9 @@ static void test_set_and_other_writer(void **state)
 
 	assert_int_equal(prio_savedvals_init(&f->sv, &low_kind, f->state,
 					     f->cfg, 4, false), 0);
-	assert_int_equal(prio_savedvals_set(&f->sv, 0, 0, 4096), 0);
-	assert_int_equal(prio_savedvals_set(&f->sv, 0, 4096, 8192), 0);
+	assert_int_equal(prio_savedvals_set(&f->sv, 0, 0, 4096, 1, f->out), 0);
+	assert_int_equal(prio_savedvals_set(&f->sv, 0, 4096, 8192, 2, f->out),
+			 0);
 	get(f, "a", v, sizeof(v));
 	assert_string_equal(v, "8192");
 	fp = fopen(f->state, "r");
@@ -278,6 +299,53 @@ static void test_set_and_other_writer(void **state)
 	assert_int_equal(access(f->state, F_OK), -1);
 }
 
+/*
+ * Another writer comes in while the state file is synced, between the
+ * caller's read and the write: its value stays, and is theirs from then
+ * on.  On a file not ours yet, nothing is recorded and the next call
+ * starts from the new value.
+ */
+static void test_set_raced(void **state)
+{
+	struct fixture *f = *state;
+	char want[1024], v[64];
+	size_t mark;
+
+	assert_int_equal(prio_savedvals_init(&f->sv, &low_kind, f->state,
+					     f->cfg, 4, false), 0);
+	assert_int_equal(prio_savedvals_set(&f->sv, 0, 0, 4096, 1, f->out), 0);
+	fflush(f->out);
+	mark = f->log_len;
+	raced = f;
+	race_path = "a";
+	race_value = "2097152\n";
+	assert_int_equal(prio_savedvals_set(&f->sv, 0, 4096, 8192, 3, f->out),
+			 1);
+	get(f, "a", v, sizeof(v));
+	assert_string_equal(v, "2097152");
+	assert_false(f->sv.v[0].ours);
+	assert_true(f->sv.v[0].yielded);
+	snprintf(want, sizeof(want), "[3] group 'a': %s/memory.low changed to "
+		 "2097152 by another writer: memcg-prio no longer touches it\n",
+		 f->cfg[0].path);
+	assert_string_equal(log_since(f, mark), want);
+
+	race_path = "b";
+	race_value = "1000\n";
+	assert_int_equal(prio_savedvals_set(&f->sv, 1, 0, 4096, 4, f->out), 1);
+	get(f, "b", v, sizeof(v));
+	assert_string_equal(v, "1000");
+	assert_false(f->sv.v[1].ours);
+	assert_false(f->sv.v[1].yielded);
+	assert_int_equal(prio_savedvals_set(&f->sv, 1, 1000, 4096, 5, f->out),
+			 0);
+	assert_int_equal(f->sv.v[1].original, 1000);
+	assert_string_equal(log_since(f, mark), want);	/* no new line */
+	assert_int_equal(prio_savedvals_restore_all(&f->sv, f->out), 0);
+	get(f, "b", v, sizeof(v));
+	assert_string_equal(v, "1000");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +355,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_max_word, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_and_other_writer,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_raced, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
