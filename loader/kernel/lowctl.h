@@ -16,10 +16,13 @@
  * then on.
  *
  * Protection reaches the group only from the domain's cgroup down: the
+ * kernel caps a group's effective memory.low by its ancestors', so the
  * cgroups between the domain and the group need a memory.low of their
- * own (or the memory_recursiveprot mount option), and a domain that is
- * the group's own cgroup (a pod with a nested sidecar group) cannot
- * shield it at all; the give-back (reclaimctl.c) still works there.
+ * own, which memcg-prio does not write yet (memory_recursiveprot does not
+ * help: it hands an ancestor's protection down, and these have none);
+ * and a domain that is the group's own cgroup (a pod with a nested
+ * sidecar group) cannot shield it at all.  The give-back (reclaimctl.c)
+ * still works in both cases.
  */
 #ifndef MEMCG_PRIO_LOADER_KERNEL_LOWCTL_H
 #define MEMCG_PRIO_LOADER_KERNEL_LOWCTL_H
