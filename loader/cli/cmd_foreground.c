@@ -68,6 +68,7 @@ static void catch_signals(void)
 static void give_back(struct backend *b, const struct prio_status *st)
 {
 	bool shield[PRIO_MAX_GROUPS] = { false };
+	uint64_t domain[PRIO_MAX_GROUPS] = { 0 }, d = 0;
 	uint32_t by[PRIO_MAX_GROUPS];
 
 	for (uint32_t i = 0; i < b->hc.n_groups; i++) {
@@ -79,14 +80,16 @@ static void give_back(struct backend *b, const struct prio_status *st)
 			b->told[i] = lowered;
 	}
 	for (uint32_t i = 0; i < b->hc.n_groups; i++) {
-		uint32_t p = prio_highctl_presser(&b->hc, st, i);
+		uint32_t p = prio_highctl_presser(&b->hc, st, i, &d);
 
 		/* A throttled group is never shielded against its presser. */
-		if (p < b->hc.n_groups && !b->hc.high.v[p].ours)
+		if (p < b->hc.n_groups && !b->hc.high.v[p].ours) {
 			shield[p] = true;
+			domain[p] = d;
+		}
 		by[i] = b->hc.high.v[i].ours ? p : PRIO_NO_GROUP;
 	}
-	prio_lowctl_update(&b->lc, shield, st, stdout);
+	prio_lowctl_update(&b->lc, shield, domain, st, stdout);
 	prio_reclaimctl_update(&b->rc, by, st, stdout);
 }
 

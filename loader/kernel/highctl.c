@@ -172,14 +172,20 @@ pressing(const struct prio_highctl *h, const struct prio_status *st,
 }
 
 uint32_t prio_highctl_presser(const struct prio_highctl *h,
-			      const struct prio_status *st, uint32_t i)
+			      const struct prio_status *st, uint32_t i,
+			      uint64_t *domain)
 {
+	const struct prio_domain_state *d;
 	uint32_t by = PRIO_NO_GROUP;
 
 	if (i >= h->n_groups || h->high.v[i].yielded ||
-	    !(h->cfg[i].link_flags & PRIO_LINK_MEMORY_HIGH) ||
-	    !pressing(h, st, i, &by))
+	    !(h->cfg[i].link_flags & PRIO_LINK_MEMORY_HIGH))
 		return PRIO_NO_GROUP;
+	d = pressing(h, st, i, &by);
+	if (!d)
+		return PRIO_NO_GROUP;
+	if (domain)
+		*domain = d->cgroup_id;
 	return by;
 }
 

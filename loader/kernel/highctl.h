@@ -75,11 +75,13 @@ void prio_highctl_update(struct prio_highctl *h, const struct prio_status *st,
  * The group whose pressure reaches group i now (the first of higher
  * priority pressed in a domain that contains i), whether or not i is
  * throttled (relief), or PRIO_NO_GROUP; always PRIO_NO_GROUP for a group
- * memcg-prio does not control or has yielded.  For memory.low and
+ * memcg-prio does not control or has yielded; the cgroup id of the
+ * domain it is pressed in to *domain, if not NULL.  For memory.low and
  * memory.reclaim (lowctl.c, reclaimctl.c).
  */
 uint32_t prio_highctl_presser(const struct prio_highctl *h,
-			      const struct prio_status *st, uint32_t i);
+			      const struct prio_status *st, uint32_t i,
+			      uint64_t *domain);
 
 /* Restore every group we lowered and remove the state file. */
 int prio_highctl_restore_all(struct prio_highctl *h, FILE *out);

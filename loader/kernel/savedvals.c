@@ -257,9 +257,10 @@ int prio_savedvals_restore(struct prio_savedvals *s, uint32_t i,
 	}
 	v->ours = false;
 	prio_savedvals_format(s->kind, v->original, was, sizeof(was));
-	fprintf(out, "group '%s' no longer %s%s (%s back to %s)\n", c->name,
-		s->dry_run ? "would be " : "", s->kind->state, s->kind->file,
-		was);
+	fprintf(out, "group '%s' no longer %s%s (%s%s%s back to %s)\n",
+		c->name, s->dry_run ? "would be " : "", s->kind->state,
+		s->kind->say_path ? c->path : "", s->kind->say_path ? "/" : "",
+		s->kind->file, was);
 	return prio_savedvals_save(s);
 }
 

@@ -45,6 +45,8 @@ struct prio_savedvals_kind {
 	int open_flags;		/* added to each write (O_NONBLOCK) */
 	bool max_word;		/* PRIO_CG_MAX is "max" in the file and lines */
 	bool say_unreadable;	/* recover: a line for a file it cannot read */
+	bool say_path;		/* restore's line names the file by its path:
+				 * the entry's cgroup is not its group's */
 };
 
 /* One group's file. */

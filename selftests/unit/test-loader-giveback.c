@@ -8,6 +8,9 @@
  *	ROOT/t/high       group "high", priority 100, the one shielded
  *	ROOT/t/low        group "low", priority 0, gives back
  *	ROOT/t/low2       group "low2", priority 0, gives back too
+ *
+ * The domain is ROOT/t (high's parent) unless a test makes it ROOT, whose
+ * child ROOT/t is then between the domain and high.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -153,11 +156,29 @@ static void low_init(struct fixture *f)
 					  err, sizeof(err)), 0);
 }
 
-static void shield(struct fixture *f, bool on)
+/* The cgroup id of ROOT/rel ("" for ROOT): its inode, as for cgroupfs. */
+static uint64_t id_of(const struct fixture *f, const char *rel)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/%s", f->root, rel);
+	assert_int_equal(stat(p, &sb), 0);
+	return sb.st_ino;
+}
+
+/* One poll: high shielded (on) in the domain ROOT/rel, or not. */
+static void shield_in(struct fixture *f, bool on, const char *rel)
 {
 	bool s[3] = { on, false, false };
+	uint64_t d[3] = { id_of(f, rel), 0, 0 };
 
-	prio_lowctl_update(&f->lc, s, &f->st, f->out);
+	prio_lowctl_update(&f->lc, s, d, &f->st, f->out);
+}
+
+static void shield(struct fixture *f, bool on)
+{
+	shield_in(f, on, "t");
 }
 
 /* Raised to the usage, at most its own memory.max; only upwards; back. */
@@ -222,38 +243,124 @@ static void test_shield_other_writer(void **state)
 	assert_int_equal(get(f, "t/high", "memory.low"), 7 * MiB);
 }
 
+/* Make the owner of state file path a pid that cannot run. */
+static void owner_gone(const char *path)
+{
+	char buf[4096], *pid;
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	pid = strstr(buf, "pid ");
+	assert_non_null(pid);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "%.*spid 2147483646%s", (int)(pid - buf), buf,
+		strchr(pid, '\n'));
+	fclose(fp);
+}
+
 /* A killed owner: the next run restores, unless someone else wrote. */
 static void test_shield_recover(void **state)
 {
 	struct fixture *f = *state;
 	char err[512] = "";
-	FILE *fp;
 
 	low_init(f);
 	shield(f, true);
-	/* Pretend the owner is gone: a pid that cannot run. */
-	fp = fopen(f->state, "r+");
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_SET);
-	{
-		char buf[4096];
-		size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-		char *pid;
-
-		buf[n] = '\0';
-		pid = strstr(buf, "pid ");
-		assert_non_null(pid);
-		fclose(fp);
-		fp = fopen(f->state, "w");
-		fprintf(fp, "%.*spid 2147483646%s", (int)(pid - buf), buf,
-			strchr(pid, '\n'));
-		fclose(fp);
-	}
+	owner_gone(f->state);
 	assert_int_equal(prio_lowctl_recover(f->state, f->out, err,
 					     sizeof(err)), 1);
 	assert_int_equal(get(f, "t/high", "memory.low"), 0);
 	assert_true(logged(f, "restored"));
 	assert_int_equal(access(f->state, F_OK), -1);
+}
+
+/*
+ * A domain above high's parent: ROOT/t, between them, is raised with high
+ * (the kernel caps high's protection by it), follows high's shield, and
+ * goes back with it; the parent as the domain, or high's own cgroup (a
+ * pod's limit), leaves it alone.
+ */
+static void test_shield_above(void **state)
+{
+	struct fixture *f = *state;
+	char want[PATH_MAX * 2];
+
+	low_init(f);
+	shield_in(f, true, "t");
+	shield_in(f, true, "t/high");
+	assert_int_equal(get(f, "t", "memory.low"), 0);
+	assert_false(logged(f, "through"));
+	shield(f, false);
+
+	shield_in(f, true, "");
+	assert_int_equal(get(f, "t/high", "memory.low"), 100 * MiB);
+	assert_int_equal(get(f, "t", "memory.low"), 100 * MiB);
+	snprintf(want, sizeof(want), "group 'high' shielded through %s/t "
+		 "(memory.low 0 -> 104857600, what the groups below it are "
+		 "shielded with)", f->root);
+	assert_true(logged(f, want));
+	put(f, "t/high", "memory.current", 150 * MiB);
+	shield_in(f, true, "");
+	assert_int_equal(get(f, "t", "memory.low"), 150 * MiB);
+
+	shield_in(f, false, "");
+	assert_int_equal(get(f, "t/high", "memory.low"), 0);
+	assert_int_equal(get(f, "t", "memory.low"), 0);
+	snprintf(want, sizeof(want), "group 'high' no longer shielded through "
+		 "a cgroup above it (%s/t/memory.low back to 0)", f->root);
+	assert_true(logged(f, want));
+	assert_int_equal(prio_lowctl_restore_all(&f->lc, f->out), 0);
+	snprintf(want, sizeof(want), "%s-above", f->state);
+	assert_int_equal(access(want, F_OK), -1);
+}
+
+/* The cgroup above covers high already, or someone else writes it. */
+static void test_shield_above_theirs(void **state)
+{
+	struct fixture *f = *state;
+
+	put(f, "t", "memory.low", 500 * MiB);
+	low_init(f);
+	shield_in(f, true, "");
+	assert_int_equal(get(f, "t", "memory.low"), 500 * MiB);
+	assert_false(logged(f, "through"));
+	shield_in(f, false, "");
+
+	put(f, "t", "memory.low", 0);
+	shield_in(f, true, "");
+	assert_int_equal(get(f, "t", "memory.low"), 100 * MiB);
+	put(f, "t", "memory.low", 7 * MiB);
+	shield_in(f, true, "");
+	assert_true(logged(f, "/t/memory.low changed to 7340032 by another "
+			   "writer"));
+	shield_in(f, false, "");
+	assert_int_equal(prio_lowctl_restore_all(&f->lc, f->out), 0);
+	assert_int_equal(get(f, "t", "memory.low"), 7 * MiB);
+	assert_int_equal(get(f, "t/high", "memory.low"), 0);
+}
+
+/* A killed owner: the next run restores the cgroup above too. */
+static void test_shield_above_recover(void **state)
+{
+	struct fixture *f = *state;
+	char err[512] = "", above[sizeof(f->state) + 8];
+
+	low_init(f);
+	shield_in(f, true, "");
+	snprintf(above, sizeof(above), "%s-above", f->state);
+	owner_gone(f->state);
+	owner_gone(above);
+	assert_int_equal(prio_lowctl_recover(f->state, f->out, err,
+					     sizeof(err)), 2);
+	assert_int_equal(get(f, "t/high", "memory.low"), 0);
+	assert_int_equal(get(f, "t", "memory.low"), 0);
+	assert_int_equal(access(f->state, F_OK), -1);
+	assert_int_equal(access(above, F_OK), -1);
 }
 
 static void rc_init(struct fixture *f)
@@ -376,6 +483,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shield_other_writer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_shield_recover, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shield_above, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shield_above_theirs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shield_above_recover, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_sized, setup,
 						teardown),
