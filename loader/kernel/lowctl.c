@@ -287,10 +287,14 @@ void prio_lowctl_update(struct prio_lowctl *l, const bool *shield,
 	fflush(out);
 }
 
+/*
+ * The cgroups above first: their state file goes before the groups', which
+ * a later run looks for (clear_stale_low() in cli/context.c).
+ */
 int prio_lowctl_restore_all(struct prio_lowctl *l, FILE *out)
 {
-	int r = prio_savedvals_restore_all(&l->low, out);
-	int r2 = prio_savedvals_restore_all(&l->above, out);
+	int r = prio_savedvals_restore_all(&l->above, out);
+	int r2 = prio_savedvals_restore_all(&l->low, out);
 
 	return r < 0 ? r : r2;
 }
