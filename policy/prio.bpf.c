@@ -106,14 +106,24 @@
  *   domain holds memory of a group of lower priority (domain_groups, from
  *   the loader): the kernel's memory.low rules then take the lower groups'
  *   pages first, and come back for the pressed group's only when there are
- *   none.  And what the pressed group's own charges had to reclaim there
+ *   none.  A shielded group is no longer reclaimed, so nothing of its own
+ *   would renew its pressure while a lower group still pushes against it:
+ *   each pass the shield turns away for a charge in the domain renews it,
+ *   also for a hold after it ended, when the lower group, let go, comes
+ *   back for the memory; for at most the longest hold after the group's
+ *   own need last showed, so an idle group does not keep its memory
+ *   (prio_shield_renews(), need_ns).  Mode memory.high has no such pass to
+ *   see.  And what the pressed group's own charges had to reclaim there
  *   (charge_reclaimed(): memcg reclaim, and direct global reclaim of its
  *   allocations) is owed by the lower groups of the domain, in equal
  *   shares: each one's bpf_wq work item (giveback_work(), a callback of
  *   the SYSCALL program prio_giveback_setup) asks its cgroup for it
  *   through bpf_memcg_reclaim(), PRIO_GIVEBACK_MAX_PAGES a call, until it
- *   is paid, the presser's pressure ends or the group gets relief.  The
- *   kfunc never takes a cgroup below its memory.min/memory.low.  Without
+ *   is paid, the presser's pressure ends or the group gets relief, and
+ *   before each call sends the group's tasks to their pass through
+ *   bpf_memcg_kick(), so that they throttle themselves at once rather
+ *   than at their next charge.  The kfunc never takes a cgroup below its
+ *   memory.min/memory.low.  Without
  *   the kernel's support the hook only throttles; mode memory.high does
  *   both from user space (loader/kernel/lowctl.c, reclaimctl.c).
  *
@@ -205,6 +215,7 @@ const volatile __u32 prio_page_shift = 12;
 /* mm/bpf_memcg_reclaim.c; weak: the object also loads where it is missing. */
 extern __s64 bpf_memcg_reclaim(struct mem_cgroup *memcg, __u64 nr_bytes,
 			       __u64 flags) __weak __ksym;
+extern __s32 bpf_memcg_kick(struct mem_cgroup *memcg, __u64 flags) __weak __ksym;
 extern int bpf_wq_init(struct bpf_wq *wq, void *p__map,
 		       unsigned int flags) __weak __ksym;
 extern int bpf_wq_set_callback(struct bpf_wq *wq,
@@ -456,6 +467,7 @@ static struct prio_domain_state *domain_slot(__u32 group,
 	victim->window_reclaimed = 0;
 	victim->pressured_until_ns = 0;
 	victim->severity = 0;
+	victim->need_ns = 0;
 	return victim;
 }
 
@@ -509,6 +521,7 @@ static void close_window(__u32 group, struct prio_group_state *st,
 		return;
 	stat_add(group, PRIO_STAT_WINDOWS_PRESSURED, 1);
 	pressure_on(st, d, cfg, now, severity);
+	d->need_ns = now;
 }
 
 /*
@@ -930,6 +943,7 @@ static int giveback_work(void *map, int *key, void *value)
 	struct cgroup *cgrp;
 	__u32 low = *key, presser = gb->presser;
 	__u64 now = bpf_ktime_get_ns(), owed, ask, cgid, refill;
+	__s32 kicked = 0;
 	__s64 got = 0;
 
 	if (low >= PRIO_MAX_GROUPS || low >= prio_nr_groups ||
@@ -965,12 +979,22 @@ static int giveback_work(void *map, int *key, void *value)
 		return 0;
 	memcg = bpf_get_mem_cgroup(&cgrp->self);
 	if (memcg) {
+		/*
+		 * Its tasks throttle themselves now, not at their next
+		 * charge: a group that holds its memory charges only once
+		 * the give-back took some, and goes on running, its pages
+		 * referenced, until then.
+		 */
+		if (bpf_ksym_exists(bpf_memcg_kick))
+			kicked = bpf_memcg_kick(memcg, 0);
 		got = bpf_memcg_reclaim(memcg, ask << prio_page_shift, 0);
 		bpf_put_mem_cgroup(memcg);
 	}
 	bpf_cgroup_release(cgrp);
 
 	stat_add(low, PRIO_STAT_GIVEBACK_CALLS, 1);
+	if (kicked > 0)
+		stat_add(low, PRIO_STAT_GIVEBACK_KICKED, kicked);
 	stat_add(low, PRIO_STAT_GIVEBACK_ASKED, ask);
 	if (got > 0) {
 		stat_add(low, PRIO_STAT_GIVEBACK_TAKEN, got >> prio_page_shift);
@@ -1085,6 +1109,7 @@ static void charge_reclaimed(__u64 domain, __u32 level, __u32 cause,
 		if (d->cgroup_id != domain || d->pressured_until_ns <= now)
 			continue;
 		pressure_on(st, d, cfg, now, d->severity);
+		d->need_ns = now;
 		stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
 		__sync_fetch_and_add(&st->charge_reclaimed, reclaimed);
 		if (prio_giveback)
@@ -1098,6 +1123,7 @@ static void charge_reclaimed(__u64 domain, __u32 level, __u32 cause,
 	d->last_seen_ns = now;
 	d->cause = cause;
 	pressure_on(st, d, cfg, now, prio_thrash_severity(cfg));
+	d->need_ns = now;
 	stat_add(group, PRIO_STAT_THRASH_PRESSURES, 1);
 	stat_add(group, PRIO_STAT_CHARGE_RECLAIMED, reclaimed);
 	__sync_fetch_and_add(&st->charge_reclaimed, reclaimed);
@@ -1496,20 +1522,55 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 	return 0;
 }
 
+/*
+ * Reclaim for @target's limit would take the pages of @memcg.  Shield
+ * them while their group is pressed in that domain and a group of lower
+ * priority holds memory there.  The pass itself shows that a charge in the
+ * domain wants the group's memory: unless it is memory.reclaim's or the
+ * policy's own, it renews the pressure, also for a hold after it ended,
+ * when a lower group that was let go comes back for the memory
+ * (prio_shield_renews()).  Without it the pressure of a shielded group,
+ * no longer reclaimed, would end while the lower group still pushes.
+ */
 SEC("struct_ops/memcg_below_low")
 int BPF_PROG(prio_below_low, struct mem_cgroup *target, struct mem_cgroup *memcg)
 {
-	__u64 domain, now;
-	__u32 group, prio;
+	const struct prio_group_cfg *cfg;
+	struct prio_domain_state *d;
+	struct prio_group_state *st;
+	struct reclaim_ctx *rc;
+	__u64 domain, now, hold;
+	__u32 group, prio, tid;
+	int i;
 
 	group = group_of(memcg);
-	if (group >= PRIO_MAX_GROUPS || group >= prio_nr_groups)
+	if (group >= PRIO_MAX_GROUPS || group >= prio_nr_groups || dry_run)
 		return 0;
-	prio = group_cfg(group)->priority;
+	/* Before the lookup spills group (see prio_pages_over_high()). */
+	cfg = group_cfg(group);
+	prio = cfg->priority;
+	hold = (__u64)cfg->hold_ms * PRIO_NS_PER_MS;
+	st = bpf_map_lookup_elem(&group_state, &group);
+	if (!st)
+		return 0;
 	now = bpf_ktime_get_ns();
 	domain = cgroup_id_of(BPF_CORE_READ(target, css.cgroup));
-	if (!pressed_in(group, domain, now) || !lower_groups_in(domain, prio) ||
-	    dry_run)
+	for (i = 0; i < PRIO_MAX_DOMAINS; i++) {
+		d = &st->domains[i];
+		if (d->cgroup_id == domain)
+			break;
+	}
+	if (i == PRIO_MAX_DOMAINS || !lower_groups_in(domain, prio))
+		return 0;
+	tid = current_tid();
+	rc = bpf_map_lookup_elem(&reclaim_ctx, &tid);
+	if ((!rc || (!rc->proactive && !rc->policy)) &&
+	    prio_shield_renews(hold, cfg->hold_doublings, d->pressured_until_ns,
+			       d->need_ns, now)) {
+		pressure_on(st, d, cfg, now, d->severity);
+		stat_add(group, PRIO_STAT_SHIELD_RENEWALS, 1);
+	}
+	if (d->pressured_until_ns <= now)
 		return 0;
 	stat_add(group, PRIO_STAT_SHIELDED, 1);
 	return 1;

@@ -132,6 +132,9 @@ struct prio_domain_state {
 	__u32 cause;			/* enum prio_cause of the last reclaim */
 	__u32 last_level;		/* level of the last closed window */
 	__u32 severity;			/* scale factor of the last pressured window */
+	__u64 need_ns;			/* the group's own need last showed here:
+					 * a pressured window, a charge that
+					 * reclaimed, thrashing; not the shield */
 };
 
 /*
@@ -229,6 +232,12 @@ enum prio_stat {
 					 * give back (part of GIVEBACK_ASKED) for
 					 * memory given back before that the
 					 * pressed group took */
+	PRIO_STAT_SHIELD_RENEWALS,	/* hook: reclaim passes the shield turned
+					 * away that renewed the pressure
+					 * (prio_shield_renews()) */
+	PRIO_STAT_GIVEBACK_KICKED,	/* hook: the group's tasks sent to their
+					 * pass before a give-back call
+					 * (bpf_memcg_kick()), summed over calls */
 	PRIO_NR_STATS,
 };
 

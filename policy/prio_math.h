@@ -166,6 +166,26 @@ static inline __u64 prio_hold_ns(__u64 hold_ns, __u32 shift, __u32 max)
 }
 
 /*
+ * Does a reclaim pass the shield turned away from a group's memcgs
+ * (prio_below_low()) renew the group's pressure in that domain?  A charge
+ * there wanted the group's memory while a lower group holds memory there:
+ * the memory is contested.  It does while the pressure holds (until
+ * @until_ns) and for one @hold_ns after it, when a lower group that was
+ * let go comes back for the memory; and only for the longest hold after
+ * the group's own need last showed (@need_ns: its reclaim windows, its
+ * charges that reclaimed, its thrashing), so that a group that stopped
+ * using its memory, idle or frozen, keeps it no longer than that.
+ */
+static inline int prio_shield_renews(__u64 hold_ns, __u32 doublings,
+				     __u64 until_ns, __u64 need_ns,
+				     __u64 now_ns)
+{
+	if (!until_ns || now_ns >= until_ns + hold_ns || now_ns < need_ns)
+		return 0;
+	return now_ns - need_ns < prio_hold_ns(hold_ns, doublings, doublings);
+}
+
+/*
  * Throttles closer than this belong to one continuous throttling: longer
  * than the longest sleep a throttled task gets for being over memory.high
  * (MEMCG_MAX_HIGH_DELAY_JIFFIES, 2 s), between which it cannot charge.

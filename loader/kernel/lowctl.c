@@ -66,9 +66,31 @@ static void fill_status(struct prio_group_status *g,
 	g->low_written = e->written;
 }
 
+static void fill_above(void *ctx, const struct prio_savedval_entry *e)
+{
+	struct prio_status *st = ctx;
+	struct prio_low_above *a;
+
+	if (st->n_low_above == PRIO_MAX_GROUPS)
+		return;
+	a = &st->low_above[st->n_low_above++];
+	memcpy(a->group, e->name, sizeof(a->group));
+	memcpy(a->path, e->path, sizeof(a->path));
+	a->original = e->original;
+	a->written = e->written;
+}
+
 int prio_lowctl_read_state(const char *state_file, struct prio_status *st)
 {
-	return prio_savedvals_read(&low_kind, state_file, st, fill_status);
+	char above[sizeof(((struct prio_savedvals *)0)->state_file)];
+	int r = prio_savedvals_read(&low_kind, state_file, st, fill_status);
+
+	if (r < 0)
+		return r;
+	st->n_low_above = 0;
+	above_file(state_file, above, sizeof(above));
+	r = prio_savedvals_each(&above_kind, above, fill_above, st);
+	return r == -ENOENT ? 0 : r;
 }
 
 /* --- Control --------------------------------------------------------------- */

@@ -85,7 +85,10 @@ int prio_lowctl_restore_all(struct prio_lowctl *l, FILE *out);
 int prio_lowctl_recover(const char *state_file, FILE *out, char *err,
 			size_t errlen);
 
-/* Fill each group's memory.low fields of st from state_file.  0 or -errno. */
+/*
+ * Fill each group's memory.low fields of st from state_file, and
+ * st->low_above from its "-above" file.  0 or -errno.
+ */
 int prio_lowctl_read_state(const char *state_file, struct prio_status *st);
 
 #endif

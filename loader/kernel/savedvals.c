@@ -357,10 +357,10 @@ int prio_savedvals_recover(const struct prio_savedvals_kind *kind,
 	return n;
 }
 
-int prio_savedvals_read(const struct prio_savedvals_kind *kind,
-			const char *state_file, struct prio_status *st,
-			void (*fill)(struct prio_group_status *g,
-				     const struct prio_savedval_entry *e))
+int prio_savedvals_each(const struct prio_savedvals_kind *kind,
+			const char *state_file,
+			void (*fn)(void *ctx, const struct prio_savedval_entry *e),
+			void *ctx)
 {
 	char line[PRIO_CGROUP_PATH_LEN + 128];
 	struct prio_savedval_entry e;
@@ -368,13 +368,34 @@ int prio_savedvals_read(const struct prio_savedvals_kind *kind,
 
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (parse_entry(kind, line, &e) < 0)
-			continue;
-		for (uint32_t i = 0; i < st->n_groups; i++)
-			if (strcmp(st->groups[i].cfg.path, e.path) == 0)
-				fill(&st->groups[i], &e);
-	}
+	while (fgets(line, sizeof(line), f))
+		if (parse_entry(kind, line, &e) == 0)
+			fn(ctx, &e);
 	fclose(f);
 	return 0;
+}
+
+struct read_ctx {
+	struct prio_status *st;
+	void (*fill)(struct prio_group_status *g,
+		     const struct prio_savedval_entry *e);
+};
+
+static void read_one(void *ctx, const struct prio_savedval_entry *e)
+{
+	struct read_ctx *c = ctx;
+
+	for (uint32_t i = 0; i < c->st->n_groups; i++)
+		if (strcmp(c->st->groups[i].cfg.path, e->path) == 0)
+			c->fill(&c->st->groups[i], e);
+}
+
+int prio_savedvals_read(const struct prio_savedvals_kind *kind,
+			const char *state_file, struct prio_status *st,
+			void (*fill)(struct prio_group_status *g,
+				     const struct prio_savedval_entry *e))
+{
+	struct read_ctx c = { .st = st, .fill = fill };
+
+	return prio_savedvals_each(kind, state_file, read_one, &c);
 }

@@ -146,6 +146,12 @@ int prio_savedvals_recover(const struct prio_savedvals_kind *kind,
 			   const char *state_file, FILE *out, pid_t *ret_owner,
 			   char *err, size_t errlen);
 
+/* Call fn(ctx, e) for each entry e of the state file.  0 or -errno. */
+int prio_savedvals_each(const struct prio_savedvals_kind *kind,
+			const char *state_file,
+			void (*fn)(void *ctx, const struct prio_savedval_entry *e),
+			void *ctx);
+
 /*
  * Call fill(g, e) for each group g of st that the state file has an entry
  * e for.  0 or -errno.

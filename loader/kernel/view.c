@@ -46,6 +46,8 @@ const char *const prio_stat_names[PRIO_NR_STATS] = {
 	[PRIO_STAT_REFAULTS] = "refaults",
 	[PRIO_STAT_THRASH_PRESSURES] = "thrash_pressures",
 	[PRIO_STAT_GIVEBACK_REFILL] = "giveback_refill",
+	[PRIO_STAT_SHIELD_RENEWALS] = "shield_renewals",
+	[PRIO_STAT_GIVEBACK_KICKED] = "giveback_kicked",
 };
 
 const char *const prio_gstat_names[PRIO_NR_GSTATS] = {

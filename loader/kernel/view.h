@@ -116,6 +116,15 @@ struct prio_status {
 	uint64_t oom_calls, oom_declined, oom_kills;
 	struct prio_oom_kill oom_last;
 	uint32_t oom_last_group;
+	/* Mode memory.high: the cgroups between a shielded group and its
+	 * domain whose memory.low --foreground raised (lowctl.c), each with
+	 * the first group whose shield goes through it. */
+	uint32_t n_low_above;
+	struct prio_low_above {
+		char group[PRIO_NAME_LEN];
+		char path[PRIO_CGROUP_PATH_LEN];
+		uint64_t original, written;
+	} low_above[PRIO_MAX_GROUPS];
 };
 
 /* "Throttled" means a penalty within this long before the snapshot. */

@@ -98,6 +98,13 @@ static const struct om_group_counter group_counters[] = {
 	  "Memory the group was asked to give back for memory given back "
 	  "before that the pressed group took (mode hook; part of "
 	  "giveback_asked)." },
+	{ "group_shield_renewals", PRIO_STAT_SHIELD_RENEWALS, OM_EVENTS, NULL,
+	  "Reclaim passes for a charge that the shield turned "
+	  "away from the group's memory and that renewed its pressure (mode "
+	  "hook)." },
+	{ "group_giveback_kicked_tasks", PRIO_STAT_GIVEBACK_KICKED, OM_EVENTS, NULL,
+	  "Tasks of the group sent to throttle themselves at once, before a "
+	  "give-back call, summed over calls (mode hook, bpf_memcg_kick)." },
 };
 
 struct om_global_counter {

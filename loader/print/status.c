@@ -135,6 +135,21 @@ static void text_pressure(const struct prio_status *st, uint32_t i, FILE *out)
 			s[PRIO_STAT_THRASH_PRESSURES]);
 }
 
+/* Mode memory.high: the cgroups above g that its shield raised. */
+static void text_low_above(const struct prio_status *st,
+			   const struct prio_group_status *g, FILE *out)
+{
+	for (uint32_t k = 0; k < st->n_low_above; k++) {
+		const struct prio_low_above *a = &st->low_above[k];
+
+		if (strcmp(a->group, g->cfg.name))
+			continue;
+		fprintf(out, "  shield:     through %s: memory.low raised to %"
+			PRIu64 " for the groups shielded below it (was %"
+			PRIu64 ")\n", a->path, a->written, a->original);
+	}
+}
+
 static const char *bound_name(uint32_t reason)
 {
 	return reason == PRIO_BOUND_HIT_SHARE ? "throttle_max_share" :
@@ -212,20 +227,25 @@ static void text_yield(const struct prio_group_status *g, FILE *out)
 	if (s[PRIO_STAT_SHIELDED])
 		fprintf(out, "  shield:     reclaim passed over its memcgs %"
 			PRIu64 " times while it was pressed and a lower "
-			"group's memory was there to take (memcg_below_low)\n",
-			s[PRIO_STAT_SHIELDED]);
+			"group's memory was there to take (memcg_below_low); "
+			"%" PRIu64 " passes for a charge renewed "
+			"its pressure\n",
+			s[PRIO_STAT_SHIELDED], s[PRIO_STAT_SHIELD_RENEWALS]);
 	if (s[PRIO_STAT_GIVEBACK_CALLS] || s[PRIO_STAT_GIVEBACK_DROPPED])
 		fprintf(out, "  give-back:  gave %" PRIu64 " of %" PRIu64
 			" KiB asked, in %" PRIu64 " calls, for what the group "
 			"that presses it lacked (bpf_memcg_reclaim; %" PRIu64
 			" KiB of it for memory given back that it took); %"
 			PRIu64 " KiB owed were left (the pressure had ended, "
-			"relief, or it had little left to give)\n",
+			"relief, or it had little left to give); its tasks "
+			"were sent to throttle themselves %" PRIu64 " times "
+			"(bpf_memcg_kick)\n",
 			s[PRIO_STAT_GIVEBACK_TAKEN] * 4,
 			s[PRIO_STAT_GIVEBACK_ASKED] * 4,
 			s[PRIO_STAT_GIVEBACK_CALLS],
 			s[PRIO_STAT_GIVEBACK_REFILL] * 4,
-			s[PRIO_STAT_GIVEBACK_DROPPED] * 4);
+			s[PRIO_STAT_GIVEBACK_DROPPED] * 4,
+			s[PRIO_STAT_GIVEBACK_KICKED]);
 }
 
 static void throttle_domain(const struct prio_status *st,
@@ -365,6 +385,7 @@ void prio_status_print_text(const struct prio_status *st, const char *where,
 				PRIu64 " by memcg-prio while it is pressed "
 				"(was %" PRIu64 ")\n", g->low_written,
 				g->low_original);
+		text_low_above(st, g, out);
 		fputs("  pressure:   ", out);
 		text_pressure(st, i, out);
 		text_throttle(st, g, out);
@@ -392,6 +413,27 @@ void prio_status_json_str(const char *s, FILE *out)
 			fputc(c, out);
 	}
 	fputc('"', out);
+}
+
+/* ,"memory_low_above":[{"path":...,"raised_to":N,"original":N}...] */
+static void json_low_above(const struct prio_status *st,
+			   const struct prio_group_status *g, FILE *out)
+{
+	bool first = true;
+
+	fputs(",\"memory_low_above\":[", out);
+	for (uint32_t k = 0; k < st->n_low_above; k++) {
+		const struct prio_low_above *a = &st->low_above[k];
+
+		if (strcmp(a->group, g->cfg.name))
+			continue;
+		fputs(first ? "{\"path\":" : ",{\"path\":", out);
+		first = false;
+		prio_status_json_str(a->path, out);
+		fprintf(out, ",\"raised_to\":%" PRIu64 ",\"original\":%"
+			PRIu64 "}", a->written, a->original);
+	}
+	fputc(']', out);
 }
 
 /* The OOM hook's counters of group g, null without a hook. */
@@ -519,6 +561,7 @@ static void json_group(const struct prio_status *st, uint32_t i, FILE *out)
 			"}", g->low_written, g->low_original);
 	else
 		fputs("null", out);
+	json_low_above(st, g, out);
 	json_relief(st, g, out);
 	fputs(",\"oom\":", out);
 	if (g->oom_known) {
@@ -717,10 +760,13 @@ static void print_yield_changes(const struct prio_group_status *o,
 	if (b[PRIO_STAT_GIVEBACK_CALLS] != a[PRIO_STAT_GIVEBACK_CALLS]) {
 		prio_status_stamp(new->now_ns, out);
 		fprintf(out, "group '%s' gave back %" PRIu64 " KiB of %" PRIu64
-			" asked to '%s' (bpf_memcg_reclaim)\n", n->cfg.name,
+			" asked to '%s' (bpf_memcg_reclaim; %" PRIu64 " of its "
+			"tasks sent to throttle themselves, bpf_memcg_kick)\n",
+			n->cfg.name,
 			(b[PRIO_STAT_GIVEBACK_TAKEN] - a[PRIO_STAT_GIVEBACK_TAKEN]) * 4,
 			(b[PRIO_STAT_GIVEBACK_ASKED] - a[PRIO_STAT_GIVEBACK_ASKED]) * 4,
-			throttler(new, n));
+			throttler(new, n),
+			b[PRIO_STAT_GIVEBACK_KICKED] - a[PRIO_STAT_GIVEBACK_KICKED]);
 	}
 	if (b[PRIO_STAT_GIVEBACK_DROPPED] != a[PRIO_STAT_GIVEBACK_DROPPED]) {
 		prio_status_stamp(new->now_ns, out);
@@ -758,7 +804,9 @@ void prio_status_print_changes(const struct prio_status *old,
 			fprintf(out, "group '%s' released", n->cfg.name);
 			if (n->stats[PRIO_STAT_SHIELDED])
 				fprintf(out, " (shielded from %" PRIu64 " reclaim "
-					"passes so far)", n->stats[PRIO_STAT_SHIELDED]);
+					"passes so far, %" PRIu64 " of which renewed "
+					"its pressure)", n->stats[PRIO_STAT_SHIELDED],
+					n->stats[PRIO_STAT_SHIELD_RENEWALS]);
 			fputc('\n', out);
 		}
 		print_yield_changes(o, n, new, out);

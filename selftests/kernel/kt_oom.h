@@ -46,6 +46,9 @@ pid_t kt_oom_spawn(const char *path, int adj, size_t mb, bool hold);
  * with a message.
  */
 pid_t kt_oom_spawn_populate(const char *path, size_t mb, int *go_fd);
+/* How long the OOM tests wait for a task to end, in seconds. */
+#define KT_OOM_TIMEOUT_S 120
+
 /* Whether PID was killed by SIGKILL: 1 yes, 0 exited (status in ret_code), -1 timeout. */
 int kt_oom_wait(pid_t pid, int timeout_s, int *ret_code);
 /* SIGKILL and reap PID if still there; pid <= 0 is ignored. */

@@ -289,6 +289,7 @@ static void test_shield_above(void **state)
 {
 	struct fixture *f = *state;
 	char want[PATH_MAX * 2];
+	struct prio_status st;
 
 	low_init(f);
 	shield_in(f, true, "t");
@@ -307,6 +308,15 @@ static void test_shield_above(void **state)
 	put(f, "t/high", "memory.current", 150 * MiB);
 	shield_in(f, true, "");
 	assert_int_equal(get(f, "t", "memory.low"), 150 * MiB);
+	/* --status reads it back: the cgroup, its value, its group. */
+	st = f->st;
+	assert_int_equal(prio_lowctl_read_state(f->state, &st), 0);
+	assert_int_equal(st.n_low_above, 1);
+	assert_string_equal(st.low_above[0].group, "high");
+	snprintf(want, sizeof(want), "%s/t", f->root);
+	assert_string_equal(st.low_above[0].path, want);
+	assert_int_equal(st.low_above[0].original, 0);
+	assert_int_equal(st.low_above[0].written, 150 * MiB);
 
 	shield_in(f, false, "");
 	assert_int_equal(get(f, "t/high", "memory.low"), 0);
@@ -314,6 +324,9 @@ static void test_shield_above(void **state)
 	snprintf(want, sizeof(want), "group 'high' no longer shielded through "
 		 "a cgroup above it (%s/t/memory.low back to 0)", f->root);
 	assert_true(logged(f, want));
+	st = f->st;
+	assert_int_equal(prio_lowctl_read_state(f->state, &st), 0);
+	assert_int_equal(st.n_low_above, 0);
 	assert_int_equal(prio_lowctl_restore_all(&f->lc, f->out), 0);
 	snprintf(want, sizeof(want), "%s-above", f->state);
 	assert_int_equal(access(want, F_OK), -1);

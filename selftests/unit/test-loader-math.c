@@ -190,6 +190,34 @@ static void test_hold_shift(void **state)
 }
 
 /* The give-back's idle time: 100 ms, doubling, at most 1 s. */
+/*
+ * A shield pass renews the pressure while it holds and one hold after,
+ * for at most the longest hold after the group's own need last showed.
+ */
+static void test_shield_renews(void **state)
+{
+	const __u64 hold = 1000 * MS, now = 100000 * MS;
+
+	(void)state;
+	/* Pressed, the need just shown: renews. */
+	assert_true(prio_shield_renews(hold, 3, now + 500 * MS, now - 1 * MS, now));
+	/* Ended 999 ms ago: within the hold after it. */
+	assert_true(prio_shield_renews(hold, 3, now - 999 * MS, now - 2000 * MS, now));
+	/* Ended a hold ago or longer: a new pressure needs a need of its own. */
+	assert_false(prio_shield_renews(hold, 3, now - 1000 * MS, now - 1500 * MS, now));
+	assert_false(prio_shield_renews(hold, 3, now - 5000 * MS, now - 5000 * MS, now));
+	/* Never pressed there. */
+	assert_false(prio_shield_renews(hold, 3, 0, 0, now));
+	/* The need showed 8 s ago (1 s << 3): no more, pressed or not. */
+	assert_true(prio_shield_renews(hold, 3, now + 900 * MS, now - 7999 * MS, now));
+	assert_false(prio_shield_renews(hold, 3, now + 900 * MS, now - 8000 * MS, now));
+	/* hold_doublings 0: the longest hold is hold_ms. */
+	assert_false(prio_shield_renews(hold, 0, now + 900 * MS, now - 1000 * MS, now));
+	assert_true(prio_shield_renews(hold, 0, now + 900 * MS, now - 999 * MS, now));
+	/* A need stamped on another CPU a moment later than now. */
+	assert_false(prio_shield_renews(hold, 3, now + 900 * MS, now + 1, now));
+}
+
 static void test_backoff(void **state)
 {
 	(void)state;
@@ -287,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_penalty),
 		cmocka_unit_test(test_pressure_extension),
 		cmocka_unit_test(test_hold_shift),
+		cmocka_unit_test(test_shield_renews),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_bound_continuous),
 		cmocka_unit_test(test_bound_share),

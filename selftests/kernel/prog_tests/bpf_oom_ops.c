@@ -24,8 +24,6 @@
 #include "kt_oom.h"
 #include "oom_ops_sleepable.skel.h"
 
-#define KT_OOM_TIMEOUT_S 120
-
 /*
  * Run a 64M hog in a 32M cgroup with a MODE program attached: the kernel's
  * killer must kill the hog, and no kill may carry the policy's name.

@@ -29,6 +29,7 @@
 #include "kt_log.h"
 #include "kt_caps.h"
 #include "kt_cgroup.h"
+#include "kt_load.h"
 #include "kt_shmem.h"
 #include "memcg_reclaim_test.skel.h"
 
@@ -268,88 +269,37 @@ static void reclaim_kfunc_bad_args(void)
 	reclaim_cleanup(&r);
 }
 
-static char verifier_log[1 << 18];
-
-/*
- * Load program NAME of a fresh skeleton and no other, as a SYSCALL program
- * if AS_SYSCALL: 0 or -errno; the verifier's log in verifier_log.
- */
-static int load_alone(const char *name, bool as_syscall)
-{
-	struct memcg_reclaim_test *skel = memcg_reclaim_test__open();
-	struct bpf_program *prog;
-	int err;
-
-	if (!skel)
-		return -errno;
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, false);
-	prog = bpf_object__find_program_by_name(skel->obj, name);
-	if (!prog) {
-		memcg_reclaim_test__destroy(skel);
-		return -ENOENT;
-	}
-	bpf_program__set_autoload(prog, true);
-	if (as_syscall)
-		bpf_program__set_type(prog, BPF_PROG_TYPE_SYSCALL);
-	verifier_log[0] = '\0';
-	bpf_program__set_log_buf(prog, verifier_log, sizeof(verifier_log));
-	bpf_program__set_log_level(prog, 1);
-	err = memcg_reclaim_test__load(skel);
-	memcg_reclaim_test__destroy(skel);
-	return err;
-}
-
-/* Whether NAME failed to load with -ERR, the verifier saying WHY. */
-static bool refused_for(const char *name, bool as_syscall, int err,
-			const char *why)
-{
-	int ret = load_alone(name, as_syscall);
-
-	if (ret == -err && strstr(verifier_log, why))
-		return true;
-	fprintf(stderr, "%s: load returned %d (%s), expected %d with \"%s\"; "
-		"verifier log:\n%s\n", name, ret, strerror(-ret), -err, why,
-		verifier_log);
-	return false;
-}
+/* The object whose programs kt_load_alone() and kt_load_as_user() load. */
+#define RECLAIM_ELF(sz) memcg_reclaim_test__elf_bytes(sz)
 
 #define NOT_ALLOWED "calling kernel function bpf_memcg_reclaim is not allowed"
 
-enum { CHILD_LOADED, CHILD_REFUSED, CHILD_OTHER, CHILD_NO_CAPS };
+static bool refused_for(const char *name, bool as_syscall, int err,
+			const char *why)
+{
+	size_t sz;
+	const void *elf = RECLAIM_ELF(&sz);
 
-/* Load NAME alone in a child as uid KT_USER_ID with CAPS: CHILD_*. */
+	return kt_refused_for(elf, sz, name, as_syscall, err, why);
+}
+
 static int load_as_user(const char *name, uint64_t caps)
 {
-	int status, err;
-	pid_t pid = fork();
+	size_t sz;
+	const void *elf = RECLAIM_ELF(&sz);
 
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (kt_become_user(caps))
-			_exit(CHILD_NO_CAPS);
-		err = load_alone(name, false);
-		if (!err)
-			_exit(CHILD_LOADED);
-		if (err == -EACCES && strstr(verifier_log, NOT_ALLOWED))
-			_exit(CHILD_REFUSED);
-		fprintf(stderr, "%s as uid %d: load returned %d (%s); verifier "
-			"log:\n%s\n", name, KT_USER_ID, err, strerror(-err),
-			verifier_log);
-		_exit(CHILD_OTHER);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -ECHILD;
-	return WEXITSTATUS(status);
+	return kt_load_as_user(elf, sz, name, caps, NOT_ALLOWED);
 }
 
 static void reclaim_kfunc_refused(void)
 {
 	uint64_t bpf_caps = KT_CAP(CAP_BPF) | KT_CAP(CAP_PERFMON);
 
+	size_t sz;
+	const void *elf = RECLAIM_ELF(&sz);
+
 	/* The control: as root, the sleepable SYSCALL program loads. */
-	if (!ASSERT_EQ(load_alone("reclaim", false), 0, "load_alone"))
+	if (!ASSERT_EQ(kt_load_alone(elf, sz, "reclaim", false), 0, "kt_load_alone"))
 		return;
 	/* No SYSCALL program is non-sleepable, whatever it calls... */
 	if (!ASSERT_TRUE(refused_for("reclaim_not_sleepable", true, EINVAL,
@@ -368,11 +318,11 @@ static void reclaim_kfunc_refused(void)
 	 * programs and the memcg lookup load, bpf_memcg_reclaim() does not;
 	 * with CAP_SYS_ADMIN as well it does.
 	 */
-	if (!ASSERT_EQ(load_as_user("lookup_only", bpf_caps), CHILD_LOADED, "load_as_user"))
+	if (!ASSERT_EQ(load_as_user("lookup_only", bpf_caps), KT_CHILD_LOADED, "load_as_user"))
 		return;
-	if (!ASSERT_EQ(load_as_user("reclaim", bpf_caps), CHILD_REFUSED, "load_as_user"))
+	if (!ASSERT_EQ(load_as_user("reclaim", bpf_caps), KT_CHILD_REFUSED, "load_as_user"))
 		return;
-	if (!ASSERT_EQ(load_as_user("reclaim", bpf_caps | KT_CAP(CAP_SYS_ADMIN)), CHILD_LOADED,
+	if (!ASSERT_EQ(load_as_user("reclaim", bpf_caps | KT_CAP(CAP_SYS_ADMIN)), KT_CHILD_LOADED,
 		       "load_as_user"))
 		return;
 }
