@@ -102,14 +102,11 @@
  * - Shield and give-back (mode hook, where the kernel offers them): the
  *   loader attaches the same struct_ops to the groups that outrank others
  *   too.  Its memcg_below_low hook tells reclaim for a domain's limit to
- *   pass over the memcgs of a group pressed in that domain, as long as a
- *   group of lower priority there (domain_groups, from the loader) holds
- *   memory above its own memory.low and memory.min (lower_memory_open()):
- *   the kernel's memory.low rules then take the lower groups' pages first.
- *   Once they hold no more than their protection, the pressed group's own
- *   pages are reclaimed again; shielding it still would leave the pass
- *   nothing and make the kernel's next pass override the lower groups'
- *   memory.low.  A shielded group is no longer reclaimed, so nothing of its own
+ *   pass over the memcgs of a group pressed in that domain, as long as the
+ *   domain holds memory of a group of lower priority (domain_groups, from
+ *   the loader): the kernel's memory.low rules then take the lower groups'
+ *   pages first, and come back for the pressed group's only when there are
+ *   none.  A shielded group is no longer reclaimed, so nothing of its own
  *   would renew its pressure while a lower group still pushes against it:
  *   each pass the shield turns away for a charge in the domain renews it,
  *   also for a hold after it ended, when the lower group, let go, comes
@@ -832,65 +829,6 @@ static __u32 lower_groups_in(__u64 domain, __u32 prio)
 	struct lower_walk w = { .domain = domain, .prio = prio };
 
 	bpf_loop(prio_nr_groups, count_lower, &w, 0);
-	return w.n;
-}
-
-/*
- * Does group @i hold memory that a reclaim pass may take without
- * overriding protection: more than its memory.low and its memory.min?
- * The effective protection of its subtree in any domain is at most that.
- */
-static bool unprotected_memory(__u32 i)
-{
-	struct mem_cgroup *memcg;
-	struct cgroup *cgrp;
-	__u64 usage, prot, min;
-	bool open = false;
-
-	if (i >= PRIO_MAX_GROUPS)
-		return false;
-	cgrp = bpf_cgroup_from_id(prio_groups[i].cgroup_id);
-	if (!cgrp)
-		return false;
-	memcg = bpf_get_mem_cgroup(&cgrp->self);
-	if (memcg) {
-		usage = BPF_CORE_READ(memcg, memory.usage.counter);
-		prot = BPF_CORE_READ(memcg, memory.low);
-		min = BPF_CORE_READ(memcg, memory.min);
-		open = usage > (min > prot ? min : prot);
-		bpf_put_mem_cgroup(memcg);
-	}
-	bpf_cgroup_release(cgrp);
-	return open;
-}
-
-static long find_open_lower(__u64 i, void *data)
-{
-	struct lower_walk *w = data;
-
-	if (i >= PRIO_MAX_GROUPS)
-		return 1;
-	if (prio_groups[i].priority < w->prio && domain_holds(w->domain, i) &&
-	    unprotected_memory(i)) {
-		w->n = 1;
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * Does a group of lower priority than @prio hold memory in @domain that
- * reclaim may take in its first pass, above its memory.low and
- * memory.min?  If none does, shielding the pressed group leaves that pass
- * nothing to take, and the kernel's next pass, which overrides memory.low,
- * would take the lower groups' protected memory along with the pressed
- * group's own.
- */
-static bool lower_memory_open(__u64 domain, __u32 prio)
-{
-	struct lower_walk w = { .domain = domain, .prio = prio };
-
-	bpf_loop(prio_nr_groups, find_open_lower, &w, 0);
 	return w.n;
 }
 
@@ -1625,7 +1563,7 @@ unsigned int BPF_PROG(prio_pages_over_high, struct mem_cgroup *memcg)
 /*
  * Reclaim for @target's limit would take the pages of @memcg.  Shield
  * them while their group is pressed in that domain and a group of lower
- * priority holds memory there above its own protection.  The pass itself shows that a charge in the
+ * priority holds memory there.  The pass itself shows that a charge in the
  * domain wants the group's memory: unless it is memory.reclaim's or the
  * policy's own, it renews the pressure, also for a hold after it ended,
  * when a lower group that was let go comes back for the memory
@@ -1672,10 +1610,6 @@ int BPF_PROG(prio_below_low, struct mem_cgroup *target, struct mem_cgroup *memcg
 	}
 	if (d->pressured_until_ns <= now)
 		return 0;
-	if (!lower_memory_open(domain, prio)) {
-		stat_add(group, PRIO_STAT_SHIELD_FLOOR, 1);
-		return 0;
-	}
 	stat_add(group, PRIO_STAT_SHIELDED, 1);
 	return 1;
 }

@@ -238,10 +238,6 @@ enum prio_stat {
 	PRIO_STAT_GIVEBACK_KICKED,	/* hook: the group's tasks sent to their
 					 * pass before a give-back call
 					 * (bpf_memcg_kick()), summed over calls */
-	PRIO_STAT_SHIELD_FLOOR,		/* hook: passes the shield let take the
-					 * group's memory while it was pressed:
-					 * the lower groups held none above
-					 * their memory.low and memory.min */
 	PRIO_STAT_AT_FLOOR,		/* hook calls of a pressed domain that
 					 * found the group at the memory.low
 					 * (or memory.min) it has there: no

@@ -48,7 +48,6 @@ const char *const prio_stat_names[PRIO_NR_STATS] = {
 	[PRIO_STAT_GIVEBACK_REFILL] = "giveback_refill",
 	[PRIO_STAT_SHIELD_RENEWALS] = "shield_renewals",
 	[PRIO_STAT_GIVEBACK_KICKED] = "giveback_kicked",
-	[PRIO_STAT_SHIELD_FLOOR] = "shield_floor",
 	[PRIO_STAT_AT_FLOOR] = "at_floor",
 };
 

@@ -102,10 +102,6 @@ static const struct om_group_counter group_counters[] = {
 	  "The hook's calls while a higher group was pressed that found the "
 	  "group at the memory.low (or memory.min) it has in that domain: no "
 	  "penalty, the throttle never takes it below (mode hook)." },
-	{ "group_shield_floor_passes", PRIO_STAT_SHIELD_FLOOR, OM_EVENTS, NULL,
-	  "Reclaim passes that took the group's memory while it was pressed, "
-	  "the shield down: the lower groups of the domain held no memory "
-	  "above their memory.low and memory.min (mode hook)." },
 	{ "group_shield_renewals", PRIO_STAT_SHIELD_RENEWALS, OM_EVENTS, NULL,
 	  "Reclaim passes for a charge that the shield turned "
 	  "away from the group's memory and that renewed its pressure (mode "

@@ -228,15 +228,13 @@ static void text_yield(const struct prio_group_status *g, FILE *out)
 {
 	const uint64_t *s = g->stats;
 
-	if (s[PRIO_STAT_SHIELDED] || s[PRIO_STAT_SHIELD_FLOOR])
+	if (s[PRIO_STAT_SHIELDED])
 		fprintf(out, "  shield:     reclaim passed over its memcgs %"
 			PRIu64 " times while it was pressed and a lower "
 			"group's memory was there to take (memcg_below_low); "
 			"%" PRIu64 " passes for a charge renewed "
-			"its pressure; %" PRIu64 " passes took its memory, "
-			"the lower groups down to their memory.low\n",
-			s[PRIO_STAT_SHIELDED], s[PRIO_STAT_SHIELD_RENEWALS],
-			s[PRIO_STAT_SHIELD_FLOOR]);
+			"its pressure\n",
+			s[PRIO_STAT_SHIELDED], s[PRIO_STAT_SHIELD_RENEWALS]);
 	if (s[PRIO_STAT_GIVEBACK_CALLS] || s[PRIO_STAT_GIVEBACK_DROPPED])
 		fprintf(out, "  give-back:  gave %" PRIu64 " of %" PRIu64
 			" KiB asked, in %" PRIu64 " calls, for what the group "
